@@ -1,0 +1,36 @@
+/**
+ * The contract between the page and the service worker: the messages they
+ * exchange and which URLs the worker leaves alone. Shared, so both sides agree.
+ */
+
+/** Asks a waiting service worker to activate (sent only after the user agrees). */
+export interface SkipWaitingMessage {
+  type: 'SKIP_WAITING';
+}
+
+/** The message workbox-window's `messageSkipWaiting()` posts. */
+export const SKIP_WAITING_MESSAGE: SkipWaitingMessage = { type: 'SKIP_WAITING' };
+
+/** Whether a message posted to the worker is a request to skip waiting. */
+export function isSkipWaitingMessage(data: unknown): data is SkipWaitingMessage {
+  return (
+    typeof data === 'object' &&
+    data !== null &&
+    (data as { type?: unknown }).type === SKIP_WAITING_MESSAGE.type
+  );
+}
+
+/**
+ * The JSON API's paths: `/api`, `/api/...` and `/api?...`, not `/apiary`.
+ * Tested against a pathname, or pathname + search (Workbox navigation denylist).
+ */
+export const API_PATH = /^\/api(?:[/?]|$)/;
+
+/**
+ * Whether a same-origin path belongs to the API. The service worker never
+ * caches these and never answers them with the app shell: API data must come
+ * from the server (offline writes will go through the outbox, not the cache).
+ */
+export function isApiPath(pathname: string): boolean {
+  return API_PATH.test(pathname);
+}
