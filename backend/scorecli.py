@@ -78,7 +78,12 @@ def score_command(scheme_path: str, input_file: IO[str], indent: int) -> None:
         sys.exit(EXIT_INVALID_INPUT)
     try:
         # Decimals, not floats: 0.1 must stay exactly one tenth.
-        data = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        data = json.loads(
+            text,
+            parse_float=Decimal,
+            parse_constant=_reject_constant,
+            object_pairs_hook=_refuse_duplicate_keys,
+        )
     except (json.JSONDecodeError, ValueError) as exc:
         click.echo(f"input: not valid JSON ({exc})", err=True)
         sys.exit(EXIT_INVALID_INPUT)
@@ -93,6 +98,16 @@ def score_command(scheme_path: str, input_file: IO[str], indent: int) -> None:
 
 def _reject_constant(name: str) -> object:
     raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """Two ratings for one item (or two sections of one name) must not silently keep the last."""
+    out: dict[str, object] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r} in one object")
+        out[key] = value
+    return out
 
 
 def register_scoring_commands(group: click.Group) -> None:

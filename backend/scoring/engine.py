@@ -19,6 +19,7 @@ from backend.scoring.inputs import (
     ClauseRating,
     ConformityEntry,
     Evaluation,
+    Rating,
     ScoreInput,
     TimingRow,
 )
@@ -259,6 +260,10 @@ def score_service(
     bonus_by_mode: dict[str | None, list[Fraction]] = defaultdict(list)
     results: list[EvaluationScore] = []
     append = results.append
+    # Per rating object: (points x α, points, characteristic) on the integer scale. Parsed
+    # ratings are shared between evaluations, so most lookups hit.
+    memo: dict[Rating, tuple[int, int, int]] = {}
+    memo_get = memo.get
     counted = 0
     chars = range(n_chars)
 
@@ -269,8 +274,11 @@ def score_service(
         ce = [0] * n_chars
         cp = [0] * n_chars
         for r in ev.ratings:
-            pts, c = info[r.code]
-            w = pts * r.num * mult[r.den]
+            t = memo_get(r)
+            if t is None:
+                pts, c = info[r.code]
+                t = memo[r] = (pts * r.num * mult[r.den], pts, c)
+            w, pts, c = t
             if c < 0:
                 bonus += w
                 continue
@@ -658,6 +666,7 @@ def decide(
     model = scheme.decision
     if model is None:
         return None
+    provisional_zh, provisional_en = _provisional(management, conformity)
     facts = _Facts(
         service.score if service else None,
         management.level if management else None,
@@ -686,8 +695,10 @@ def decide(
                 Explanation(
                     "decision",
                     model.section,
-                    f"{skipped_zh}满足第 {index + 1} 行（{why_zh}），认证结果：{label[0]}。",
-                    f"{skipped_en}row {index + 1} is met ({why_en}), so the result is: {label[1]}.",
+                    f"{skipped_zh}满足第 {index + 1} 行（{why_zh}），"
+                    f"认证结果：{label[0]}。{provisional_zh}",
+                    f"{skipped_en}row {index + 1} is met ({why_en}), so the result is: {label[1]}."
+                    f"{provisional_en}",
                     facts.numbers(row.id),
                 ),
             )
@@ -711,6 +722,25 @@ def decide(
             facts.numbers(None),
         ),
     )
+
+
+def _provisional(
+    management: ManagementResult | None, conformity: ConformityResult | None
+) -> tuple[str, str]:
+    """Say when a result rests on an incomplete audit (clauses not yet rated or judged)."""
+    zh: list[str] = []
+    en: list[str] = []
+    if management is not None and management.total is not None and management.missing:
+        n = len(management.missing)
+        zh.append(f"管理要求尚有 {n} 个条款未评价")
+        en.append(f"{n} management clause(s) not yet rated")
+    if conformity is not None and conformity.final is not None and conformity.unjudged:
+        n = len(conformity.unjudged)
+        zh.append(f"尚有 {n} 个条款未判定")
+        en.append(f"{n} clause(s) not yet judged")
+    if not zh:
+        return "", ""
+    return f"（暂定：{'；'.join(zh)}）", f" (Provisional: {'; '.join(en)}.)"
 
 
 def _thr(value: Fraction) -> str:

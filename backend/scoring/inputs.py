@@ -29,7 +29,9 @@ _ONE = Fraction(1)
 _ZERO = Fraction(0)
 
 
-@dataclass(frozen=True, slots=True)
+# eq=False: ratings compare and hash by identity. Identical ratings are shared objects (see the
+# parse cache), so the engine can memoise per rating with a cheap identity-hashed dict.
+@dataclass(frozen=True, slots=True, eq=False)
 class Rating:
     """One rated item: its exact α (points x α is earned) and how it was given."""
 
@@ -84,6 +86,9 @@ class TimingRow:
     sent: datetime
     difference_s: Fraction
     item: str | None
+    #: The timestamps exactly as given: they are evidence and are echoed unaltered.
+    received_text: str = ""
+    sent_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -475,7 +480,12 @@ def _timing(value: object, scheme: Scheme) -> tuple[TimingRow, ...]:
         delta = sent - received
         # Exact seconds: whole seconds from the datetimes, fractions from the digits as written
         # (a platform may log beyond the microseconds a datetime holds).
-        diff = Fraction(delta.days * 86400 + delta.seconds) + sent_frac - received_frac
+        diff = (
+            Fraction(delta.days * 86400 + delta.seconds)
+            + Fraction(delta.microseconds, 1_000_000)
+            + sent_frac
+            - received_frac
+        )
         if diff < 0:
             raise InputError(
                 path,
@@ -485,13 +495,17 @@ def _timing(value: object, scheme: Scheme) -> tuple[TimingRow, ...]:
         item = raw.get("item")
         if item is not None and (not isinstance(item, str) or not item.strip()):
             raise InputError(f"{path}.item", f"must be a non-empty text, got {_kind(item)}")
-        out.append(TimingRow(i, clause, received, sent, diff, item))
+        out.append(
+            TimingRow(i, clause, received, sent, diff, item, str(raw["received"]), str(raw["sent"]))
+        )
     return tuple(out)
 
 
+# The fraction of a second after hh:mm:ss (extended) or hhmmss (basic format), any number of digits.
 _FRACTION = re.compile(
-    r"^(?P<head>.*T\d\d:\d\d:\d\d)[.,](?P<digits>\d+)(?P<tail>.*)$", re.IGNORECASE
+    r"^(?P<head>.*T(?:\d\d:\d\d:\d\d|\d{6}))[.,](?P<digits>\d+)(?P<tail>.*)$", re.IGNORECASE
 )
+_SPACE_SEPARATED = re.compile(r"^(\d{4}-\d\d-\d\d) (\d\d:\d\d.*)$")
 
 
 def _timestamp(value: object, path: str) -> tuple[datetime, Fraction]:
@@ -502,6 +516,9 @@ def _timestamp(value: object, path: str) -> tuple[datetime, Fraction]:
             f"must be an ISO 8601 timestamp such as 2026-03-02T10:00:00+08:00, got {_kind(value)}",
         )
     text = value.strip()
+    spaced = _SPACE_SEPARATED.match(text)
+    if spaced:
+        text = f"{spaced.group(1)}T{spaced.group(2)}"
     if "T" not in text.upper():
         try:
             date.fromisoformat(text)
@@ -513,8 +530,8 @@ def _timestamp(value: object, path: str) -> tuple[datetime, Fraction]:
             )
         raise InputError(
             path,
-            f"{value!r} is not a full ISO 8601 timestamp (date and time, e.g. "
-            "2026-03-02T10:00:00+08:00)",
+            f"{value!r} is not a full ISO 8601 timestamp "
+            "(date and time, e.g. 2026-03-02T10:00:00+08:00)",
         )
     frac = Fraction(0)
     match = _FRACTION.match(text)
