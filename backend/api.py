@@ -1,0 +1,79 @@
+"""flask-smorest, wired to the API's one error shape.
+
+flask-smorest's own error handler answers ``{"code": 422, "status": ..., "errors": ...}``; here
+the Api registers ours instead, the OpenAPI document describes ``ErrorSchema``, and the request
+parser raises our errors for bodies that are not JSON or do not validate.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+import flask
+import flask_smorest
+import marshmallow as ma
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
+
+from backend.errors import ErrorSchema, MalformedJson, ValidationFailed, register_error_handlers
+
+
+class JsonParser(FlaskParser):
+    """webargs' Flask parser, raising ``MALFORMED_JSON`` and ``VALIDATION_ERROR``."""
+
+    def _raw_load_json(self, req: flask.Request) -> Any:
+        # Reading the body is where Werkzeug enforces MAX_CONTENT_LENGTH (413).
+        body = req.get_data(cache=True)
+        if not body:
+            # No body at all: the schema reports each missing required field (422).
+            return core.missing
+        if not is_json_request(req):
+            raise MalformedJson(details={"content_type": req.mimetype or None})
+        return core.parse_json(body)
+
+    def _handle_invalid_json_error(
+        self, error: Exception, req: flask.Request, *args: Any, **kwargs: Any
+    ) -> NoReturn:
+        raise MalformedJson() from error
+
+    def handle_error(
+        self,
+        error: ma.ValidationError,
+        req: flask.Request,
+        schema: ma.Schema,
+        *,
+        error_status_code: int | None,
+        error_headers: Any,
+    ) -> NoReturn:
+        messages = error.messages
+        # webargs files messages under the location ({"json": {...}}); with one location, the
+        # client needs only the field -> messages mapping.
+        if isinstance(messages, dict) and len(messages) == 1:
+            (inner,) = messages.values()
+            if isinstance(inner, dict):
+                messages = inner
+        details = messages if isinstance(messages, dict) else {"_schema": messages}
+        raise ValidationFailed(details=details) from error
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """One per resource; parses arguments with ``JsonParser``."""
+
+    ARGUMENTS_PARSER = JsonParser()
+
+
+class Api(flask_smorest.Api):
+    """The Api extension, documenting and rendering errors as ``ErrorSchema``."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self) -> None:
+        # Replaces flask-smorest's HTTPException handler, whose payload has another shape.
+        register_error_handlers(self._app)
+
+
+class Schema(ma.Schema):
+    """Base for request and response schemas: unknown input fields are refused (422)."""
+
+    class Meta:
+        unknown = ma.RAISE

@@ -1,0 +1,101 @@
+"""The Flask application factory (``backend.create_app`` delegates here)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import flask
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from backend.auth.routes import blp as auth_blp
+from backend.auth.session import SessionInterface
+from backend.config import REPO_ROOT, engine_options, load_settings
+from backend.errors import MalformedJson
+from backend.extensions import create_api, db, migrate
+from backend.health.routes import blp as health_blp
+from backend.pwa import PwaPathConverter
+from backend.pwa import blp as pwa_blp
+from backend.users.routes import blp as users_blp
+from backend.version import VERSION
+
+#: Alembic migrations live at the top of the checkout, next to backend/.
+MIGRATIONS_DIR = REPO_ROOT / "migrations"
+
+
+class Request(flask.Request):
+    """Flask's request, answering ``MALFORMED_JSON`` when ``get_json()`` cannot parse the body."""
+
+    def on_json_loading_failed(self, e: ValueError | None) -> Any:
+        raise MalformedJson() from e
+
+
+def build_app(config: Mapping[str, Any] | None = None) -> flask.Flask:
+    """Build the application from the environment, then apply ``config`` (Flask keys) on top."""
+    overrides = dict(config or {})
+    settings = load_settings(overrides=overrides)
+    app = flask.Flask("backend", instance_path=str(settings.instance_dir))
+    app.request_class = Request
+    app.session_interface = SessionInterface()
+    app.config.update(settings.flask_config())
+    app.config.update(
+        API_TITLE="fieldcert",
+        API_VERSION=VERSION,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        # No Swagger UI, ReDoc or RapiDoc: they load their scripts from a CDN.
+        API_SPEC_OPTIONS={
+            "info": {
+                "description": "fieldcert JSON API. Every error answers "
+                '`{"code", "message", "details"}` (see the Error schema); messages are '
+                "zh-CN unless Accept-Language prefers English.",
+            },
+            "components": {
+                "securitySchemes": {
+                    "session": {
+                        "type": "apiKey",
+                        "in": "cookie",
+                        "name": app.config["SESSION_COOKIE_NAME"],
+                    }
+                }
+            },
+        },
+    )
+    app.config.update(overrides)
+    if "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
+        # The URL may come from ``config``: match the options to the database actually used.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+            app.config["SQLALCHEMY_DATABASE_URI"]
+        )
+
+    if isinstance(app.json, DefaultJSONProvider):
+        # Chinese text as itself, not \uXXXX escapes: readable and smaller.
+        app.json.ensure_ascii = False
+    if app.config["FIELDCERT_TRUSTED_PROXIES"]:
+        hops = int(app.config["FIELDCERT_TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
+    Path(app.config["FIELDCERT_STORAGE_DIR"]).mkdir(parents=True, exist_ok=True)
+    app.url_map.converters["pwa_path"] = PwaPathConverter
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    api = create_api(app)
+    for blueprint in (health_blp, auth_blp, users_blp):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(pwa_blp)
+    app.after_request(_default_headers)
+    return app
+
+
+def _default_headers(response: flask.Response) -> flask.Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if flask.request.path.startswith("/api/") and "Cache-Control" not in response.headers:
+        # API answers carry personal data and change: offline copies are the PWA's job.
+        response.headers["Cache-Control"] = "no-store"
+    return response

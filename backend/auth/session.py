@@ -1,0 +1,73 @@
+"""Who is signed in: the user id in Flask's signed session cookie.
+
+Routes use these helpers; services never do (they receive the acting user as an argument).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Flask, g, has_request_context, request, session
+from flask.sessions import SecureCookieSessionInterface
+
+from backend.errors import AuthRequired
+from backend.extensions import db
+from backend.users.models import User
+from backend.users.services import get_active_user
+
+_USER_ID = "user_id"
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with ``Secure`` also set on requests that came by HTTPS.
+
+    ``SESSION_COOKIE_SECURE`` forces it; otherwise a request that arrived over HTTPS (directly, or
+    through a trusted proxy's X-Forwarded-Proto, see FIELDCERT_TRUSTED_PROXIES) gets it too.
+    """
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
+
+
+def start_session(user: User) -> None:
+    """Sign ``user`` in: a fresh session holding only their id."""
+    session.clear()
+    session[_USER_ID] = str(user.id)
+    session.permanent = True
+    g.current_user = user
+
+
+def end_session() -> None:
+    session.clear()
+    g.current_user = None
+
+
+def current_user() -> User | None:
+    """The signed-in, still active user of this request, or None."""
+    if "current_user" not in g:
+        g.current_user = _load_user()
+    user: User | None = g.current_user
+    return user
+
+
+def require_user() -> User:
+    """The signed-in user; raises ``AuthRequired`` (401) when nobody is."""
+    user = current_user()
+    if user is None:
+        raise AuthRequired()
+    return user
+
+
+def _load_user() -> User | None:
+    raw = session.get(_USER_ID)
+    if not isinstance(raw, str):
+        return None
+    try:
+        user_id = uuid.UUID(raw)
+    except ValueError:
+        return None
+    user = get_active_user(db.session(), user_id)
+    if user is None:
+        # Deleted or deactivated since signing in: forget the stale session.
+        session.clear()
+    return user

@@ -1,0 +1,193 @@
+"""Settings from the environment, with defaults that work on a laptop.
+
+Every setting has an environment variable; unset, it falls back to local parts (a SQLite file and
+folders under ``instance/``). Production switches to PostgreSQL, object storage and Redis by
+setting the variables, never by editing code (the Warehouse ``config.py`` approach).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+#: The repository checkout: relative paths in settings are taken from here, not from the cwd.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+#: Local state that is never committed (see .gitignore): database, secret key, evidence files.
+DEFAULT_INSTANCE_DIR = REPO_ROOT / "instance"
+
+DEFAULT_MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(ValueError):
+    """A setting in the environment has a value that cannot be used."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The application's settings, read once at start-up."""
+
+    #: ``development`` on a laptop, ``production`` on a server (refuses demo data there).
+    env: str
+    instance_dir: Path
+    database_url: str
+    secret_key: str
+    storage_dir: Path
+    max_content_length: int
+    pwa_dist: Path
+    redis_url: str | None
+    session_cookie_secure: bool
+    #: Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+    trusted_proxies: int
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    def flask_config(self) -> dict[str, Any]:
+        """The Flask configuration keys these settings map to."""
+        return {
+            "FIELDCERT_ENV": self.env,
+            "FIELDCERT_INSTANCE_DIR": self.instance_dir,
+            "FIELDCERT_STORAGE_DIR": self.storage_dir,
+            "FIELDCERT_TRUSTED_PROXIES": self.trusted_proxies,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(self.database_url),
+            "SECRET_KEY": self.secret_key,
+            "MAX_CONTENT_LENGTH": self.max_content_length,
+            "PWA_DIST": self.pwa_dist,
+            "REDIS_URL": self.redis_url,
+            "SESSION_COOKIE_NAME": "fieldcert_session",
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.session_cookie_secure,
+        }
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Read the settings from ``environ`` (default: ``os.environ``).
+
+    ``overrides`` are Flask config keys that the caller sets anyway (tests, embedding); a
+    ``SECRET_KEY`` there means no secret key file is generated.
+    """
+    env = os.environ if environ is None else environ
+    overrides = overrides or {}
+    instance_dir = _path(env.get("FIELDCERT_INSTANCE_DIR"), DEFAULT_INSTANCE_DIR)
+    fieldcert_env = env.get("FIELDCERT_ENV", "development").strip() or "development"
+    database_url = normalise_database_url(
+        env.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'fieldcert.sqlite3'}"
+    )
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    if "SECRET_KEY" in overrides:
+        secret_key = str(overrides["SECRET_KEY"])
+    elif env.get("SECRET_KEY"):
+        secret_key = env["SECRET_KEY"]
+    else:
+        secret_key = read_or_create_secret_key(instance_dir)
+    return Settings(
+        env=fieldcert_env,
+        instance_dir=instance_dir,
+        database_url=database_url,
+        secret_key=secret_key,
+        storage_dir=_path(env.get("FIELDCERT_STORAGE_DIR"), instance_dir / "evidence"),
+        max_content_length=_int(env, "MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH),
+        pwa_dist=_path(env.get("PWA_DIST"), REPO_ROOT / "pwa" / "dist"),
+        redis_url=env.get("REDIS_URL") or None,
+        session_cookie_secure=_bool(
+            env, "SESSION_COOKIE_SECURE", default=fieldcert_env == "production"
+        ),
+        trusted_proxies=_int(env, "FIELDCERT_TRUSTED_PROXIES", 0),
+    )
+
+
+def read_or_create_secret_key(instance_dir: Path) -> str:
+    """Return the key kept in ``instance_dir/secret_key``, generating it on first use.
+
+    The key signs session cookies, so it must survive restarts: a new key would log everyone out.
+    The file is created with mode 0600 (owner only) before anything is written to it.
+    """
+    path = instance_dir / "secret_key"
+    try:
+        return _read_key(path)
+    except FileNotFoundError:
+        pass
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        # Another process created it between our read and our create: use theirs.
+        return _read_key(path)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def _read_key(path: Path) -> str:
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < 32:
+        raise ConfigError(f"{path} holds no usable secret key; delete it to generate a new one")
+    return key
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs that name no driver.
+
+    SQLAlchemy's default PostgreSQL driver is psycopg2, which is not installed; hosting
+    providers often hand out ``postgres://`` URLs.
+    """
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def engine_options(database_url: str) -> dict[str, Any]:
+    """SQLAlchemy engine options for the database the URL names."""
+    if database_url.startswith("postgresql"):
+        # Drop connections that the server or a proxy closed while they sat in the pool.
+        return {"pool_pre_ping": True}
+    return {}
+
+
+def _path(value: str | None, default: Path) -> Path:
+    if not value:
+        return default
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 0:
+        raise ConfigError(f"{name} must not be negative, not {raw!r}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    lowered = raw.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")

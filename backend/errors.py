@@ -1,0 +1,301 @@
+"""One error hierarchy with stable machine codes, and the one renderer for every error.
+
+Every error response of the API, whether raised by our code, by Werkzeug (404, 405, 413), by the
+request parser (malformed JSON, validation) or by a bug (500), has the body
+``{"code": ..., "message": ..., "details": {...}}``. Clients decide what to do from ``code``
+(retry, drop, show a conflict), never from ``message``, which is for people and is translated.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from http import HTTPStatus
+from typing import Any
+
+import marshmallow as ma
+from flask import Flask, Response, current_app, jsonify
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from backend.i18n import Language, request_language
+
+logger = logging.getLogger(__name__)
+
+
+class ErrorCode(StrEnum):
+    """Stable machine codes: clients depend on these, so never rename one."""
+
+    BAD_REQUEST = "BAD_REQUEST"
+    MALFORMED_JSON = "MALFORMED_JSON"
+    VALIDATION_ERROR = "VALIDATION_ERROR"
+    AUTH_REQUIRED = "AUTH_REQUIRED"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    NOT_ACCEPTABLE = "NOT_ACCEPTABLE"
+    CONFLICT = "CONFLICT"
+    PRECONDITION_FAILED = "PRECONDITION_FAILED"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+    PRECONDITION_REQUIRED = "PRECONDITION_REQUIRED"
+    TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+    DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
+    PWA_NOT_BUILT = "PWA_NOT_BUILT"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    zh_cn: str
+    en: str
+
+    def in_language(self, language: Language) -> str:
+        return self.en if language is Language.EN else self.zh_cn
+
+
+#: The message catalogue, keyed by code: zh-CN first, English for Accept-Language: en.
+MESSAGES: Mapping[ErrorCode, Message] = {
+    ErrorCode.BAD_REQUEST: Message("请求无效。", "The request is invalid."),
+    ErrorCode.MALFORMED_JSON: Message(
+        "请求体必须是有效的 JSON（Content-Type: application/json）。",
+        "The request body must be valid JSON (Content-Type: application/json).",
+    ),
+    ErrorCode.VALIDATION_ERROR: Message(
+        "提交的数据未通过校验。", "The submitted data did not pass validation."
+    ),
+    ErrorCode.AUTH_REQUIRED: Message("请先登录。", "Please sign in first."),
+    ErrorCode.INVALID_CREDENTIALS: Message(
+        "邮箱或密码不正确。", "The email address or password is incorrect."
+    ),
+    ErrorCode.FORBIDDEN: Message("您无权执行此操作。", "You are not allowed to do this."),
+    ErrorCode.NOT_FOUND: Message("未找到请求的资源。", "The requested resource was not found."),
+    ErrorCode.METHOD_NOT_ALLOWED: Message(
+        "此地址不支持该请求方法。", "This method is not allowed for this address."
+    ),
+    ErrorCode.NOT_ACCEPTABLE: Message(
+        "无法以请求的格式返回结果。", "The result cannot be returned in the requested format."
+    ),
+    ErrorCode.CONFLICT: Message(
+        "请求与服务器上的当前数据冲突。", "The request conflicts with the data on the server."
+    ),
+    ErrorCode.PRECONDITION_FAILED: Message(
+        "数据已被他人修改，请刷新后重试。",
+        "The data was changed by someone else; reload and try again.",
+    ),
+    ErrorCode.PAYLOAD_TOO_LARGE: Message("请求体过大。", "The request body is too large."),
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: Message(
+        "不支持该内容类型。", "This content type is not supported."
+    ),
+    ErrorCode.PRECONDITION_REQUIRED: Message(
+        "此请求必须带 If-Match 请求头。", "This request must carry an If-Match header."
+    ),
+    ErrorCode.TOO_MANY_REQUESTS: Message(
+        "请求过于频繁，请稍后再试。", "Too many requests; try again later."
+    ),
+    ErrorCode.INTERNAL_ERROR: Message(
+        "服务器内部错误，请稍后再试。", "Internal server error; try again later."
+    ),
+    ErrorCode.SERVICE_UNAVAILABLE: Message(
+        "服务暂时不可用，请稍后再试。", "The service is unavailable; try again later."
+    ),
+    ErrorCode.DATABASE_UNAVAILABLE: Message("数据库暂时不可用。", "The database is unavailable."),
+    ErrorCode.PWA_NOT_BUILT: Message(
+        "前端应用尚未构建：请在项目根目录运行 make pwa。",
+        "The PWA has not been built: run `make pwa` in the project root.",
+    ),
+}
+
+
+class ApiError(Exception):
+    """An error the API answers with ``{"code", "message", "details"}``.
+
+    Subclasses fix ``code`` and ``status``; ``message`` defaults to the catalogue entry in the
+    request's language; ``details`` carries structured data for clients (field errors, limits).
+    """
+
+    #: Defaults for the class; an instance may refine them (``ApiError(code=..., status=...)``).
+    code: ErrorCode = ErrorCode.INTERNAL_ERROR
+    status: HTTPStatus = HTTPStatus.INTERNAL_SERVER_ERROR
+
+    def __init__(
+        self,
+        message: str | None = None,
+        details: Mapping[str, Any] | None = None,
+        *,
+        code: ErrorCode | None = None,
+        status: HTTPStatus | None = None,
+    ) -> None:
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+        self.message = message
+        self.details: dict[str, Any] = dict(details or {})
+        super().__init__(f"{self.code}: {message or MESSAGES[self.code].en}")
+
+
+class BadRequest(ApiError):
+    code = ErrorCode.BAD_REQUEST
+    status = HTTPStatus.BAD_REQUEST
+
+
+class MalformedJson(ApiError):
+    code = ErrorCode.MALFORMED_JSON
+    status = HTTPStatus.BAD_REQUEST
+
+
+class ValidationFailed(ApiError):
+    """Input that parsed but is wrong; ``details`` maps each field to its messages."""
+
+    code = ErrorCode.VALIDATION_ERROR
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class AuthRequired(ApiError):
+    code = ErrorCode.AUTH_REQUIRED
+    status = HTTPStatus.UNAUTHORIZED
+
+
+class InvalidCredentials(ApiError):
+    code = ErrorCode.INVALID_CREDENTIALS
+    status = HTTPStatus.UNAUTHORIZED
+
+
+class Forbidden(ApiError):
+    code = ErrorCode.FORBIDDEN
+    status = HTTPStatus.FORBIDDEN
+
+
+class NotFound(ApiError):
+    code = ErrorCode.NOT_FOUND
+    status = HTTPStatus.NOT_FOUND
+
+
+class Conflict(ApiError):
+    code = ErrorCode.CONFLICT
+    status = HTTPStatus.CONFLICT
+
+
+class DatabaseUnavailable(ApiError):
+    code = ErrorCode.DATABASE_UNAVAILABLE
+    status = HTTPStatus.SERVICE_UNAVAILABLE
+
+
+class PwaNotBuilt(ApiError):
+    code = ErrorCode.PWA_NOT_BUILT
+    status = HTTPStatus.SERVICE_UNAVAILABLE
+
+
+#: Werkzeug's HTTP errors and the codes they answer with; other statuses fall back by class.
+HTTP_STATUS_CODES: Mapping[int, ErrorCode] = {
+    400: ErrorCode.BAD_REQUEST,
+    401: ErrorCode.AUTH_REQUIRED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    406: ErrorCode.NOT_ACCEPTABLE,
+    409: ErrorCode.CONFLICT,
+    412: ErrorCode.PRECONDITION_FAILED,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    422: ErrorCode.VALIDATION_ERROR,
+    428: ErrorCode.PRECONDITION_REQUIRED,
+    429: ErrorCode.TOO_MANY_REQUESTS,
+    500: ErrorCode.INTERNAL_ERROR,
+    503: ErrorCode.SERVICE_UNAVAILABLE,
+}
+
+
+class ErrorSchema(ma.Schema):
+    """The body of every error response."""
+
+    code = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf([code.value for code in ErrorCode]),
+        metadata={"description": "Stable machine code: decide what to do from this."},
+    )
+    message = ma.fields.String(
+        required=True,
+        metadata={"description": "For people: zh-CN, or English for Accept-Language: en."},
+    )
+    details = ma.fields.Dict(
+        required=True,
+        metadata={
+            "description": "Structured data about the error; for VALIDATION_ERROR it maps "
+            "each field to its messages."
+        },
+    )
+
+
+def error_response(
+    code: ErrorCode,
+    status: int,
+    *,
+    message: str | None = None,
+    details: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """Render an error as the API's one error shape."""
+    language = request_language()
+    body = {
+        "code": code.value,
+        "message": message or MESSAGES[code].in_language(language),
+        "details": dict(details or {}),
+    }
+    response = jsonify(body)
+    response.status_code = status
+    if message is None:
+        response.headers["Content-Language"] = language.value
+    response.vary.add("Accept-Language")
+    # Errors describe one moment (database down, session expired): never cache them.
+    response.headers["Cache-Control"] = "no-store"
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def handle_api_error(error: ApiError) -> Response:
+    if error.status >= 500:
+        # Expected outages (database down, PWA not built): a warning, with the cause if any.
+        logger.warning("%s", error, exc_info=error.__cause__ is not None)
+    return error_response(error.code, error.status, message=error.message, details=error.details)
+
+
+def handle_http_exception(error: HTTPException) -> WerkzeugResponse:
+    """Render Werkzeug's HTTP errors (404, 405, 413, and the 500 that wraps a bug)."""
+    if error.response is not None:
+        # abort(response): the caller built the response itself (get_response returns it).
+        return error.get_response()
+    status = error.code or 500
+    if status < 400:
+        # Not an error: 304 Not Modified from flask-smorest's ETag support.
+        return Response(status=status, headers=_extra_headers(error))
+    code = HTTP_STATUS_CODES.get(
+        status, ErrorCode.INTERNAL_ERROR if status >= 500 else ErrorCode.BAD_REQUEST
+    )
+    details: dict[str, Any] = {}
+    valid_methods = getattr(error, "valid_methods", None)
+    if valid_methods:
+        details["allowed_methods"] = sorted(valid_methods)
+    if isinstance(error, RequestEntityTooLarge) and current_app.config["MAX_CONTENT_LENGTH"]:
+        details["max_bytes"] = current_app.config["MAX_CONTENT_LENGTH"]
+    # Never error.description: for a 500 it could describe internals; ours come from the catalogue.
+    return error_response(code, status, details=details, headers=_extra_headers(error))
+
+
+def _extra_headers(error: HTTPException) -> dict[str, str]:
+    """Headers the error itself asks for (``Allow`` on a 405), without its HTML content type."""
+    return {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the one renderer for every error the app can answer with."""
+    app.register_error_handler(ApiError, handle_api_error)
+    # Also receives the InternalServerError that Flask raises (after logging the traceback) for
+    # an exception nothing else handled, so a bug answers INTERNAL_ERROR without details.
+    app.register_error_handler(HTTPException, handle_http_exception)

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Everything `make test` runs after install and the PWA build (the Makefile does those first).
+#
+# The PostgreSQL pass uses TEST_POSTGRES_URL (default: the local server's `test` database). When
+# that server does not answer, a developer's run says so and goes on; a CI run (CI=true) fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=.venv/bin
+TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"
+
+step() { printf '\n==> %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+# The URL without its password, for messages.
+shown_url() { sed -E 's#(://[^:/@]+):[^@]*@#\1:***@#' <<<"$1"; }
+
+ensure_chromium() {
+    if command -v chromium >/dev/null 2>&1; then
+        return
+    fi
+    echo "chromium is not installed; installing Debian's package (for the browser tests)"
+    local -a sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 ||
+            die "chromium is missing and installing it needs root: run 'apt-get install chromium' as root"
+        sudo=(sudo)
+    fi
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q ||
+        die "apt-get update failed: install chromium by hand ('apt-get install chromium')"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium ||
+        die "apt-get install chromium failed: install it by hand"
+    command -v chromium >/dev/null 2>&1 || die "chromium still not on PATH after installing it"
+}
+
+step "PWA unit tests (npm test)"
+# `make pwa` installs node_modules when it builds; a tree built earlier may have lost them.
+[ -d pwa/node_modules ] || (cd pwa && npm ci)
+(cd pwa && npm test)
+
+step "Chromium for the browser tests"
+ensure_chromium
+chromium --version
+
+step "Lint (ruff)"
+"$BIN/ruff" check .
+"$BIN/ruff" format --check .
+
+step "Typecheck (mypy, strict)"
+"$BIN/mypy" backend/
+
+step "pytest on SQLite"
+env -u TEST_DATABASE_URL "$BIN/pytest"
+
+step "pytest on PostgreSQL"
+if "$BIN/python" scripts/pg_probe.py "$TEST_POSTGRES_URL"; then
+    # The browser test and the pure scoring tests do not touch the database: the SQLite pass
+    # has run them already.
+    TEST_DATABASE_URL="$TEST_POSTGRES_URL" "$BIN/pytest" -m "not browser" --ignore=tests/scoring
+elif [ "${CI:-}" = "true" ]; then
+    die "PostgreSQL not reachable at $(shown_url "$TEST_POSTGRES_URL"); CI=true requires the PostgreSQL pass"
+else
+    echo "PostgreSQL not reachable at $(shown_url "$TEST_POSTGRES_URL"); skipping the PostgreSQL pass"
+fi
