@@ -53,9 +53,8 @@ env -u TEST_DATABASE_URL "$BIN/pytest"
 
 step "pytest on PostgreSQL"
 if "$BIN/python" scripts/pg_probe.py "$TEST_POSTGRES_URL"; then
-    # The browser test and the pure scoring tests do not touch the database: the SQLite pass
-    # has run them already.
-    TEST_DATABASE_URL="$TEST_POSTGRES_URL" "$BIN/pytest" -m "not browser" --ignore=tests/scoring
+    # The whole suite again, every app and the browser test's server on PostgreSQL.
+    TEST_DATABASE_URL="$TEST_POSTGRES_URL" "$BIN/pytest"
 elif [ "${CI:-}" = "true" ]; then
     die "PostgreSQL not reachable at $(shown_url "$TEST_POSTGRES_URL"); CI=true requires the PostgreSQL pass"
 else
