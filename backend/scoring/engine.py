@@ -197,6 +197,8 @@ class ScoreResult:
     timing: tuple[TimingResult, ...]
     timing_suggestions: tuple[TimingSuggestion, ...]
     decision: Decision | None
+    #: Input sections skipped because the scheme has no model for them: (section, why).
+    ignored: tuple[tuple[str, str], ...] = ()
 
 
 def score(scheme: Scheme, data: ScoreInput) -> ScoreResult:
@@ -214,7 +216,9 @@ def score(scheme: Scheme, data: ScoreInput) -> ScoreResult:
     timing, suggestions = score_timing(scheme, data.timing)
     conformity = score_conformity(scheme, data.conformity, suggestions)
     decision = decide(scheme, service, management, conformity)
-    return ScoreResult(scheme, service, management, conformity, timing, suggestions, decision)
+    return ScoreResult(
+        scheme, service, management, conformity, timing, suggestions, decision, data.ignored
+    )
 
 
 # --------------------------------------------------------------------------- service (§5.1)

@@ -99,6 +99,8 @@ class ScoreInput:
     timing: tuple[TimingRow, ...]
     #: Every denominator among the ratings' α, gathered while parsing (the engine's common scale).
     alpha_denominators: frozenset[int] = frozenset()
+    #: Sections given for a model this scheme does not have (section, why): skipped, and said so.
+    ignored: tuple[tuple[str, str], ...] = ()
 
 
 _TOP_KEYS = {"evaluations", "management", "conformity", "timing"}
@@ -115,14 +117,35 @@ def parse_input(data: object, scheme: Scheme) -> ScoreInput:
             raise InputError(
                 str(key), "unknown section (expected evaluations, management, conformity, timing)"
             )
-    dens: set[int] = set()
-    evaluations = (
-        _evaluations(data.get("evaluations"), scheme, dens) if "evaluations" in data else ()
+    # One input may carry sections for several models (the contract's own example has both the
+    # Tengbiao and the CQC sections): a section this scheme has no model for is skipped and
+    # reported, never scored and never an error. Sections the scheme does model are strict.
+    models = {
+        "evaluations": scheme.service,
+        "management": scheme.management,
+        "conformity": scheme.conformity,
+        "timing": scheme.timing,
+    }
+    ignored = tuple(
+        (key, f"scheme {scheme.id} has no {_MODEL_NAMES[key]}")
+        for key in ("evaluations", "management", "conformity", "timing")
+        if key in data and models[key] is None
     )
-    management = _management(data["management"], scheme) if "management" in data else None
-    conformity = _conformity(data["conformity"], scheme) if "conformity" in data else None
-    timing = _timing(data["timing"], scheme) if "timing" in data else ()
-    return ScoreInput(evaluations, management, conformity, timing, frozenset(dens))
+    given = {key for key in data if models.get(key) is not None}
+    dens: set[int] = set()
+    evaluations = _evaluations(data["evaluations"], scheme, dens) if "evaluations" in given else ()
+    management = _management(data["management"], scheme) if "management" in given else None
+    conformity = _conformity(data["conformity"], scheme) if "conformity" in given else None
+    timing = _timing(data["timing"], scheme) if "timing" in given else ()
+    return ScoreInput(evaluations, management, conformity, timing, frozenset(dens), ignored)
+
+
+_MODEL_NAMES = {
+    "evaluations": "service-characteristic items to rate",
+    "management": "management maturity model",
+    "conformity": "clause-conformity model",
+    "timing": "timing check tables",
+}
 
 
 # --------------------------------------------------------------------------- evaluations

@@ -181,5 +181,18 @@ def result_json(result: ScoreResult) -> dict[str, Any]:
         explanations.append(explanation_json(d.explanation))
     else:
         out["decision"] = None
+    out["ignored_sections"] = [{"section": k, "reason": why} for k, why in result.ignored]
+    if result.ignored:
+        names = ", ".join(k for k, _ in result.ignored)
+        explanations.append(
+            {
+                "rule": "ignored_sections",
+                "section": "",
+                "zh": f"本方案没有对应的评价模型，以下输入部分未计分：{names}。",
+                "en": "This scheme has no model for these input sections, which were not scored: "
+                f"{names}.",
+                "numbers": {},
+            }
+        )
     out["explanations"] = explanations
     return out

@@ -270,3 +270,52 @@ def test_fieldcert_console_command_scores_and_refuses_in_a_real_process(
                     stdin='{"evaluations": [{"ratings": {"2.1": {"alpha": 1.3}}}]}')  # fmt: skip
     assert bad.returncode == 2
     assert "evaluations[0].ratings.2.1.alpha: 1.3 is outside 0..1" in bad.stderr.splitlines()
+
+
+# The input example of the CLI contract (issue 2), word for word: it carries sections of both models.
+CONTRACT_EXAMPLE = """{"evaluations":[{"id":"v1","mode":"B","ratings":{"1.1":{"level":4},"1.2":{"alpha":0.75},
+"1.3":{"na":true,"reason":"…"}}}],
+ "management":{"1.1":3,"4.1":4},
+ "conformity":{"4.3.1":"full","4.3.2":{"judgement":"full","rectified":true}},
+ "timing":[{"clause":"4.3.1","received":"2026-03-02T10:00:00+08:00","sent":"2026-03-02T10:00:02+08:00"}]}"""
+
+
+@pytest.mark.parametrize("name", ["tbsc034", "tbsc134"])
+def test_contract_example_scores_on_the_tengbiao_schemes(
+    scheme_paths: dict[str, Path], name: str
+) -> None:
+    result = score_cli(scheme_paths[name], CONTRACT_EXAMPLE)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    # 1.1: 5 × 0.8 = 4; 1.2: 7 × 0.75 = 5.25; 1.3 N/A → 9.25 / 12 × 100 = 925/12.
+    assert out["evaluations"][0]["exact"]["score"] == "925/12"
+    assert out["service"]["exact"] == "925/12"
+    # Annex 3: 1.1 level 3 → 3 points, 4.1 level 4 → 8 points.
+    assert out["management"]["total"] == 11.0
+    assert [s["section"] for s in out["ignored_sections"]] == ["conformity", "timing"]
+
+
+def test_contract_example_scores_on_the_cqc_scheme(scheme_paths: dict[str, Path]) -> None:
+    result = score_cli(scheme_paths["cqc"], CONTRACT_EXAMPLE)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    # 4.3.1 full = 4; 4.3.2 full but rectified → counts at most basic = 3; chapter 4 mean 3.5.
+    assert out["conformity"]["chapters"] == {"4": 3.5}
+    assert out["conformity"]["final"] == 3.5
+    assert out["conformity"]["passed"] is True
+    assert out["timing"] == [
+        {
+            "clause": "4.3.1",
+            "table": "附表 1",
+            "item": None,
+            "received": "2026-03-02T10:00:00+08:00",
+            "sent": "2026-03-02T10:00:02+08:00",
+            "difference_s": 2.0,
+            "limit_s": 3.0,
+            "conforms": True,
+        }
+    ]
+    # 4.4.2 is not judged yet: the audit passes on the judged clauses, certification waits.
+    assert out["decision"]["outcome"] == "not_certified"
+    assert "4.4.2" in out["decision"]["reason"]["en"]
+    assert [s["section"] for s in out["ignored_sections"]] == ["evaluations", "management"]

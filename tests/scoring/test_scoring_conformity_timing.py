@@ -291,9 +291,37 @@ def test_rectified_must_be_a_boolean(cqc: Scheme) -> None:
     assert err.path == "conformity.4.3.1.rectified"
 
 
-def test_service_and_management_input_is_refused_for_cqc(cqc: Scheme) -> None:
-    assert refused(cqc, {"evaluations": [{"ratings": {}}]}).path == "evaluations"
-    assert refused(cqc, {"management": {"1.1": 3}}).path == "management"
+def test_service_and_management_input_is_skipped_and_reported_for_cqc(cqc: Scheme) -> None:
+    # One input may carry sections for both models (the CLI contract's own example does): the CQC
+    # scheme scores its conformity and timing and says which sections it did not score.
+    result = run(
+        cqc,
+        {
+            "evaluations": [{"id": "v1", "ratings": {"1.1": {"level": 4}}}],
+            "management": {"1.1": 3},
+            "conformity": {"4.3.1": "full", "4.3.2": "full", "4.4.2": "basic"},
+        },
+    )
+    assert [s["section"] for s in result["ignored_sections"]] == ["evaluations", "management"]
+    assert result["evaluations"] == [] and result["service_score"] is None
+    assert result["management"] == {"total": None, "level": None}
+    assert result["conformity"]["exact"]["final"] == "11/3"
+    assert any(e["rule"] == "ignored_sections" for e in result["explanations"])
+
+
+def test_conformity_and_timing_input_is_skipped_and_reported_for_tbsc(tbsc034: Scheme) -> None:
+    result = run(
+        tbsc034,
+        {
+            "evaluations": [{"id": "v1", "ratings": {"1.1": {"level": 4}}}],
+            "conformity": {"4.3.1": "nonsense"},
+            "timing": [row("4.3.1", "2026-03-02T10:00:05+08:00", "2026-03-02T10:00:00+08:00")],
+        },
+    )
+    assert [s["section"] for s in result["ignored_sections"]] == ["conformity", "timing"]
+    assert result["service_score"] == 80.0
+    assert result["conformity"] == {"chapters": {}, "final": None, "passed": None}
+    assert result["timing"] == []
 
 
 # --------------------------------------------------------------------------- timing
