@@ -272,12 +272,13 @@ def test_fieldcert_console_command_scores_and_refuses_in_a_real_process(
     assert "evaluations[0].ratings.2.1.alpha: 1.3 is outside 0..1" in bad.stderr.splitlines()
 
 
-# The input example of the CLI contract (issue 2), word for word: it carries sections of both models.
-CONTRACT_EXAMPLE = """{"evaluations":[{"id":"v1","mode":"B","ratings":{"1.1":{"level":4},"1.2":{"alpha":0.75},
-"1.3":{"na":true,"reason":"…"}}}],
+# The input example of the CLI contract (issue 2), line breaks aside: it has both models' sections.
+CONTRACT_EXAMPLE = """{"evaluations":[{"id":"v1","mode":"B","ratings":{"1.1":{"level":4},
+"1.2":{"alpha":0.75},"1.3":{"na":true,"reason":"…"}}}],
  "management":{"1.1":3,"4.1":4},
  "conformity":{"4.3.1":"full","4.3.2":{"judgement":"full","rectified":true}},
- "timing":[{"clause":"4.3.1","received":"2026-03-02T10:00:00+08:00","sent":"2026-03-02T10:00:02+08:00"}]}"""
+ "timing":[{"clause":"4.3.1","received":"2026-03-02T10:00:00+08:00",
+ "sent":"2026-03-02T10:00:02+08:00"}]}"""
 
 
 @pytest.mark.parametrize("name", ["tbsc034", "tbsc134"])
