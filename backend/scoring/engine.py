@@ -448,7 +448,7 @@ def score_management(
     for band in model.grading:
         if band.contains(total):
             level = band.level
-            band_text = band.describe().replace("total", show(total))
+            band_text = band.describe(show(total))
             break
     numbers = {
         "total": show(total),
@@ -793,55 +793,46 @@ class _Facts:
             zh.append(z)
             en.append(e)
 
-        s = self.service
-        if when.service_min is not None:
-            if s is None:
-                note(False, "无服务特性测评得分", "no service score")
-            else:
-                good = s >= when.service_min
-                note(
-                    good,
-                    f"服务得分 {show_against(s, when.service_min)} {'≥' if good else '<'} "
-                    f"{_thr(when.service_min)}",
-                    f"service score {show_against(s, when.service_min)} {'≥' if good else '<'} "
-                    f"{_thr(when.service_min)}",
-                )
-        if when.service_below is not None:
-            if s is None:
-                note(False, "无服务特性测评得分", "no service score")
-            else:
-                good = s < when.service_below
-                note(
-                    good,
-                    f"服务得分 {show_against(s, when.service_below)} {'<' if good else '≥'} "
-                    f"{_thr(when.service_below)}",
-                    f"service score {show_against(s, when.service_below)} "
-                    f"{'<' if good else '≥'} {_thr(when.service_below)}",
-                )
-        if when.management_level_min is not None:
-            lv = self.level
-            if lv is None:
-                note(False, "无管理要求等级", "no management level")
-            else:
-                good = lv >= when.management_level_min
-                note(
-                    good,
-                    f"管理等级 {lv} {'≥' if good else '<'} {when.management_level_min}",
-                    f"management level {lv} {'≥' if good else '<'} {when.management_level_min}",
-                )
-        if when.management_total_min is not None:
-            t = self.total
-            if t is None:
-                note(False, "无管理成熟度得分", "no management total")
-            else:
-                good = t >= when.management_total_min
-                note(
-                    good,
-                    f"管理得分 {show_against(t, when.management_total_min)} {'≥' if good else '<'} "
-                    f"{_thr(when.management_total_min)}",
-                    f"management total {show_against(t, when.management_total_min)} "
-                    f"{'≥' if good else '<'} {_thr(when.management_total_min)}",
-                )
+        def compare(
+            value: Fraction | int | None,
+            threshold: Fraction | int | None,
+            at_least: bool,
+            names: tuple[str, str],
+            missing: tuple[str, str],
+        ) -> None:
+            """One numeric condition: value ≥ threshold (at_least) or value < threshold."""
+            if threshold is None:
+                return
+            if value is None:
+                note(False, *missing)
+                return
+            good = value >= threshold if at_least else value < threshold
+            sign = ("≥" if good else "<") if at_least else ("<" if good else "≥")
+            shown = (
+                show_against(Fraction(value), Fraction(threshold))
+                if isinstance(value, Fraction)
+                else str(value)
+            )
+            limit = _thr(Fraction(threshold))
+            note(good, f"{names[0]} {shown} {sign} {limit}", f"{names[1]} {shown} {sign} {limit}")
+
+        no_service = ("无服务特性测评得分", "no service score")
+        compare(self.service, when.service_min, True, ("服务得分", "service score"), no_service)
+        compare(self.service, when.service_below, False, ("服务得分", "service score"), no_service)
+        compare(
+            self.level,
+            when.management_level_min,
+            True,
+            ("管理等级", "management level"),
+            ("无管理要求等级", "no management level"),
+        )
+        compare(
+            self.total,
+            when.management_total_min,
+            True,
+            ("管理得分", "management total"),
+            ("无管理成熟度得分", "no management total"),
+        )
         if when.conformity_passed is not None:
             p = self.passed
             if p is None:

@@ -22,7 +22,7 @@ from fractions import Fraction
 from typing import Any
 
 from backend.scoring.errors import InputError
-from backend.scoring.numbers import exact, is_number, plain
+from backend.scoring.numbers import describe_value, exact, is_number, plain
 from backend.scoring.scheme import MODES, Item, Scheme
 
 _ONE = Fraction(1)
@@ -585,16 +585,4 @@ def _show(value: object) -> str:
 
 
 def _kind(value: object) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f"the text {value!r}"
-    if is_number(value):
-        return f"the number {plain(value)}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "an object"
-    return type(value).__name__
+    return describe_value(value, "an object")

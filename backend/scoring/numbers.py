@@ -88,3 +88,23 @@ def to_float(value: Fraction | None) -> float | None:
     if value is None:
         return None
     return value.numerator / value.denominator
+
+
+def describe_value(value: object, mapping: str = "an object") -> str:
+    """Name a value for an error message: "the number 1.3", "the text 'x'", "a list", ...
+
+    ``mapping`` names a dict: "an object" for JSON input, "a mapping" for YAML scheme files.
+    """
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if is_number(value):
+        return f"the number {plain(value)}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return mapping
+    return type(value).__name__

@@ -23,7 +23,7 @@ from typing import Any, Literal
 import yaml
 
 from backend.scoring.errors import Problem, SchemeError
-from backend.scoring.numbers import exact, is_number
+from backend.scoring.numbers import describe_value, exact, is_number
 
 FORMAT = "fieldcert-scheme/1"
 
@@ -53,27 +53,33 @@ class Text:
 
 
 @dataclass(frozen=True)
-class Band:
-    """One band of an alpha scale, e.g. §5.1.1 level 2: 0.2 < α <= 0.4."""
+class Interval:
+    """A range with each end open or closed, exactly as a document writes it."""
 
-    level: int
-    label: Text
     low: Fraction
     low_inclusive: bool
     high: Fraction
     high_inclusive: bool
-    #: The α a bare level counts as (our reading: the band's upper bound), kept as data.
-    level_alpha: Fraction
 
-    def contains(self, alpha: Fraction) -> bool:
-        above = alpha >= self.low if self.low_inclusive else alpha > self.low
-        below = alpha <= self.high if self.high_inclusive else alpha < self.high
+    def contains(self, value: Fraction) -> bool:
+        above = value >= self.low if self.low_inclusive else value > self.low
+        below = value <= self.high if self.high_inclusive else value < self.high
         return above and below
 
-    def describe(self) -> str:
+    def describe(self, name: str = "α") -> str:
         lo = "≤" if self.low_inclusive else "<"
         hi = "≤" if self.high_inclusive else "<"
-        return f"{_num(self.low)} {lo} α {hi} {_num(self.high)}"
+        return f"{_num(self.low)} {lo} {name} {hi} {_num(self.high)}"
+
+
+@dataclass(frozen=True)
+class Band(Interval):
+    """One band of an alpha scale, e.g. §5.1.1 level 2: 0.2 < α <= 0.4."""
+
+    level: int
+    label: Text
+    #: The α a bare level counts as (our reading: the band's upper bound), kept as data.
+    level_alpha: Fraction
 
 
 @dataclass(frozen=True)
@@ -159,25 +165,11 @@ class Clause:
 
 
 @dataclass(frozen=True)
-class LevelBand:
+class LevelBand(Interval):
     """A range of totals that earns a level, e.g. Annex 3: 45 <= total < 70 is level 2."""
 
     level: int
-    low: Fraction
-    low_inclusive: bool
-    high: Fraction
-    high_inclusive: bool
     label: Text
-
-    def contains(self, value: Fraction) -> bool:
-        above = value >= self.low if self.low_inclusive else value > self.low
-        below = value <= self.high if self.high_inclusive else value < self.high
-        return above and below
-
-    def describe(self) -> str:
-        lo = "≤" if self.low_inclusive else "<"
-        hi = "≤" if self.high_inclusive else "<"
-        return f"{_num(self.low)} {lo} total {hi} {_num(self.high)}"
 
 
 @dataclass(frozen=True)
@@ -677,7 +669,7 @@ class _Reader:
                 continue
             assert level is not None and label is not None and low is not None and high is not None
             assert lo_inc is not None and hi_inc is not None and la is not None
-            band = Band(level, label, low, lo_inc, high, hi_inc, la)
+            band = Band(low, lo_inc, high, hi_inc, level=level, label=label, level_alpha=la)
             if low > high or (low == high and not (lo_inc and hi_inc)):
                 self.fail(p, f"empty band {band.describe()}")
                 continue
@@ -1065,7 +1057,7 @@ class _Reader:
             if low >= high:
                 self.fail(p, f"min {_num(low)} must be below max {_num(high)}")
                 continue
-            bands.append(LevelBand(level, low, lo_inc, high, hi_inc, label))
+            bands.append(LevelBand(low, lo_inc, high, hi_inc, level=level, label=label))
         if len(bands) != len(items):
             return ()
         for i in range(1, len(bands)):
@@ -1420,19 +1412,7 @@ def _join(*parts: str) -> str:
 
 
 def _kind(value: object) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, str):
-        return f"the text {value!r}"
-    if is_number(value):
-        return f"the number {value}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
+    return describe_value(value, "a mapping")
 
 
 def _all_used_modes(modes: Mapping[str, Any]) -> set[str]:
