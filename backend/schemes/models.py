@@ -1,0 +1,35 @@
+"""Scheme versions imported from ``schemes/``: engagements pin one exactly (by content hash)."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db import Base, created_at, uuid_pk
+
+
+class SchemeVersion(Base):
+    """One scheme file as imported: its text is kept, so scores can be recomputed exactly."""
+
+    __tablename__ = "scheme_versions"
+    __table_args__ = (
+        sa.UniqueConstraint("scheme_id", "content_hash", name="uq_scheme_versions_scheme_hash"),
+    )
+
+    id: Mapped[uuid_pk]
+    #: The scheme's id inside the file, e.g. ``cts-tbsc034-2026``.
+    scheme_id: Mapped[str] = mapped_column(sa.String(100), index=True)
+    version: Mapped[str] = mapped_column(sa.String(50))
+    #: ``sha256:<hex>`` of the file's bytes (backend.scoring.scheme.parse_scheme).
+    content_hash: Mapped[str] = mapped_column(sa.String(80))
+    title_zh: Mapped[str] = mapped_column(sa.String(300))
+    title_en: Mapped[str] = mapped_column(sa.String(300))
+    status: Mapped[str] = mapped_column(sa.String(16))
+    #: The file's exact text (UTF-8): parse it again to score with exactly this version.
+    source_text: Mapped[str] = mapped_column(sa.Text)
+    imported_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT")
+    )
+    imported_at: Mapped[created_at]
