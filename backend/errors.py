@@ -47,6 +47,18 @@ class ErrorCode(StrEnum):
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
     PWA_NOT_BUILT = "PWA_NOT_BUILT"
+    # Field work (issue 3): offline sync, evidence, review.
+    IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+    EVIDENCE_HASH_MISMATCH = "EVIDENCE_HASH_MISMATCH"
+    UNSUPPORTED_FILE_TYPE = "UNSUPPORTED_FILE_TYPE"
+    INVALID_IMAGE = "INVALID_IMAGE"
+    IMAGE_TOO_LARGE = "IMAGE_TOO_LARGE"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    CONFLICT_OF_INTEREST = "CONFLICT_OF_INTEREST"
+    CSRF_FAILED = "CSRF_FAILED"
+    ACCOUNT_LOCKED = "ACCOUNT_LOCKED"
+    DEVICE_REVOKED = "DEVICE_REVOKED"
+    SCHEME_INVALID = "SCHEME_INVALID"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +120,42 @@ MESSAGES: Mapping[ErrorCode, Message] = {
         "前端应用尚未构建：请在项目根目录运行 make pwa。",
         "The PWA has not been built: run `make pwa` in the project root.",
     ),
+    ErrorCode.IDEMPOTENCY_CONFLICT: Message(
+        "该编号已用于内容不同的记录：同一记录重发时内容必须相同。",
+        "This id was already used for different content: a replay must carry the same content.",
+    ),
+    ErrorCode.EVIDENCE_HASH_MISMATCH: Message(
+        "文件内容与声明的 SHA-256 不一致，文件可能在传输中损坏，请重新上传。",
+        "The file does not match its declared SHA-256; it may have been damaged in transit.",
+    ),
+    ErrorCode.UNSUPPORTED_FILE_TYPE: Message(
+        "不支持该文件类型（按内容识别）。", "This file type is not supported (detected by content)."
+    ),
+    ErrorCode.INVALID_IMAGE: Message(
+        "图片无法读取：文件不完整或已损坏。", "The image cannot be read: truncated or damaged."
+    ),
+    ErrorCode.IMAGE_TOO_LARGE: Message(
+        "图片像素过多，拒绝处理。", "The image has too many pixels to process."
+    ),
+    ErrorCode.INVALID_TRANSITION: Message(
+        "当前状态下不能执行此操作。", "This action is not possible in the current state."
+    ),
+    ErrorCode.CONFLICT_OF_INTEREST: Message(
+        "参加过本次审查的人员不得复核或作出认证决定。",
+        "Someone who was on this audit team may not review or decide it.",
+    ),
+    ErrorCode.CSRF_FAILED: Message(
+        "缺少或无效的 CSRF 令牌，请刷新页面后重试。",
+        "Missing or invalid CSRF token; reload the page and try again.",
+    ),
+    ErrorCode.ACCOUNT_LOCKED: Message(
+        "登录失败次数过多，账号暂时锁定，请稍后再试。",
+        "Too many failed sign-ins: the account is locked for a while.",
+    ),
+    ErrorCode.DEVICE_REVOKED: Message(
+        "该设备的授权已撤销，请重新配对。", "This device's access was revoked; pair it again."
+    ),
+    ErrorCode.SCHEME_INVALID: Message("认证方案文件无效。", "The scheme file is invalid."),
 }
 
 
@@ -189,6 +237,77 @@ class DatabaseUnavailable(ApiError):
 class PwaNotBuilt(ApiError):
     code = ErrorCode.PWA_NOT_BUILT
     status = HTTPStatus.SERVICE_UNAVAILABLE
+
+
+class PreconditionRequired(ApiError):
+    """An edit without If-Match: offline replays must say which version they change."""
+
+    code = ErrorCode.PRECONDITION_REQUIRED
+    status = HTTPStatus.PRECONDITION_REQUIRED
+
+
+class PreconditionFailed(ApiError):
+    """A stale edit: If-Match names a version that is no longer current."""
+
+    code = ErrorCode.PRECONDITION_FAILED
+    status = HTTPStatus.PRECONDITION_FAILED
+
+
+class IdempotencyConflict(ApiError):
+    """A client id replayed with different content."""
+
+    code = ErrorCode.IDEMPOTENCY_CONFLICT
+    status = HTTPStatus.CONFLICT
+
+
+class EvidenceHashMismatch(ApiError):
+    code = ErrorCode.EVIDENCE_HASH_MISMATCH
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class UnsupportedFileType(ApiError):
+    code = ErrorCode.UNSUPPORTED_FILE_TYPE
+    status = HTTPStatus.UNSUPPORTED_MEDIA_TYPE
+
+
+class InvalidImage(ApiError):
+    code = ErrorCode.INVALID_IMAGE
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class ImageTooLarge(ApiError):
+    code = ErrorCode.IMAGE_TOO_LARGE
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class InvalidTransition(ApiError):
+    code = ErrorCode.INVALID_TRANSITION
+    status = HTTPStatus.CONFLICT
+
+
+class ConflictOfInterest(ApiError):
+    code = ErrorCode.CONFLICT_OF_INTEREST
+    status = HTTPStatus.FORBIDDEN
+
+
+class CsrfFailed(ApiError):
+    code = ErrorCode.CSRF_FAILED
+    status = HTTPStatus.FORBIDDEN
+
+
+class AccountLocked(ApiError):
+    code = ErrorCode.ACCOUNT_LOCKED
+    status = HTTPStatus.TOO_MANY_REQUESTS
+
+
+class DeviceRevoked(ApiError):
+    code = ErrorCode.DEVICE_REVOKED
+    status = HTTPStatus.UNAUTHORIZED
+
+
+class SchemeInvalid(ApiError):
+    code = ErrorCode.SCHEME_INVALID
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
 
 
 #: Werkzeug's HTTP errors and the codes they answer with; other statuses fall back by class.

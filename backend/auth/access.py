@@ -1,0 +1,106 @@
+"""Who is acting, and the role check every endpoint makes.
+
+A request acts as a user signed in by session cookie (the PWA) or as a paired field device
+(``Authorization: Bearer <device token>``). Routes call ``require_actor(...)`` with the roles
+allowed; services receive the ``Actor`` and apply the finer rules (own records only, team
+membership, reviewer independence).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import g, request
+
+from backend.devices.models import Device
+from backend.errors import AuthRequired, DeviceRevoked, Forbidden
+from backend.extensions import db
+from backend.users.models import Role, User
+from backend.users.services import get_active_user
+
+#: Device tokens start with this prefix, so logs and scanners can recognise them.
+DEVICE_TOKEN_PREFIX = "fcd_"  # noqa: S105 - a public prefix, not a secret
+#: last_seen_at is written at most this often per device (a write per request would be waste).
+_SEEN_RESOLUTION = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The user a request acts for, and the paired device it came from (if any)."""
+
+    user: User
+    device: Device | None = None
+
+    @property
+    def role(self) -> Role:
+        return self.user.role
+
+    def has(self, *roles: Role) -> bool:
+        return self.user.role in roles
+
+
+def hash_device_token(token: str) -> str:
+    """The stored form of a device token (SHA-256 hex): the token itself is never stored."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _actor_from_bearer(header: str) -> Actor:
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token.startswith(DEVICE_TOKEN_PREFIX):
+        raise AuthRequired(details={"reason": "malformed Authorization header"})
+    session = db.session()
+    device = session.scalars(
+        sa.select(Device).where(Device.token_hash == hash_device_token(token))
+    ).one_or_none()
+    if device is None:
+        raise AuthRequired(details={"reason": "unknown device token"})
+    if device.revoked_at is not None:
+        raise DeviceRevoked()
+    user = get_active_user(session, device.user_id)
+    if user is None:
+        raise AuthRequired(details={"reason": "the device's user is deactivated"})
+    now = datetime.now(UTC)
+    if device.last_seen_at is None or now - device.last_seen_at > _SEEN_RESOLUTION:
+        device.last_seen_at = now
+        session.commit()
+    return Actor(user=user, device=device)
+
+
+def current_actor() -> Actor | None:
+    """The actor of this request (device token first, then session cookie), or None."""
+    if "actor" in g:
+        cached: Actor | None = g.actor
+        return cached
+    from backend.auth.session import current_user
+
+    header = request.headers.get("Authorization")
+    actor: Actor | None
+    if header:
+        actor = _actor_from_bearer(header)
+    else:
+        user = current_user()
+        actor = Actor(user=user) if user is not None else None
+    g.actor = actor
+    return actor
+
+
+def uses_device_token() -> bool:
+    """True when the request authenticates with a device token (no cookie, so no CSRF risk)."""
+    return bool(request.headers.get("Authorization"))
+
+
+def require_actor(*roles: Role) -> Actor:
+    """The acting user; 401 when nobody signed in, 403 when their role is not among ``roles``.
+
+    With no roles given, any signed-in user passes.
+    """
+    actor = current_actor()
+    if actor is None:
+        raise AuthRequired()
+    if roles and actor.role not in roles:
+        raise Forbidden(details={"role": actor.role.value, "allowed": [r.value for r in roles]})
+    return actor
