@@ -8,9 +8,12 @@ membership, reviewer independence).
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import g, request
@@ -104,3 +107,37 @@ def require_actor(*roles: Role) -> Actor:
     if roles and actor.role not in roles:
         raise Forbidden(details={"role": actor.role.value, "allowed": [r.value for r in roles]})
     return actor
+
+
+#: Every role: for endpoints any signed-in user may call (each still filters what it returns).
+EVERY_ROLE: frozenset[Role] = frozenset(Role)
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def allow(*roles: Role, public: bool = False) -> Callable[[_F], _F]:
+    """Declare and enforce who may call an endpoint method (put it above the smorest decorators).
+
+    ``@allow(Role.TEAM_LEADER, Role.AUDITOR)`` checks the role before the body is parsed (so an
+    anonymous caller gets 401, not 422). ``@allow(*EVERY_ROLE)`` admits any signed-in user;
+    ``@allow(public=True)`` admits anyone. The declaration is kept on the function as
+    ``allowed_roles`` / ``public``: the permission-matrix test walks every endpoint of the OpenAPI
+    document and checks each role against it, so an endpoint without ``@allow`` fails that test.
+    """
+    if public and roles:
+        raise ValueError("a public endpoint lists no roles")
+    if not public and not roles:
+        raise ValueError("name the roles (EVERY_ROLE for any signed-in user) or public=True")
+
+    def decorate(fn: _F) -> _F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not public:
+                require_actor(*roles)
+            return fn(*args, **kwargs)
+
+        wrapper.allowed_roles = frozenset(roles)  # type: ignore[attr-defined]
+        wrapper.public = public  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
