@@ -46,6 +46,8 @@ class User(Base):
         # Services lowercase addresses; the database refuses any that slipped past them, so
         # the unique index really means one account per address.
         sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
+        # Only client users are linked to a client (others see clients through engagements).
+        sa.CheckConstraint("client_id IS NULL OR role = 'client_user'", name="client_link_role"),
     )
 
     id: Mapped[uuid_pk]
@@ -68,6 +70,11 @@ class User(Base):
     )
     #: argon2id, PHC string format ($argon2id$v=19$m=...,t=...,p=...$salt$hash).
     password_hash: Mapped[str] = mapped_column(sa.String(255))
+    #: For client users (认证委托人 staff): the client whose results they may see. Null for
+    #: everyone else; a check constraint allows the link on client users only.
+    client_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("clients.id", ondelete="RESTRICT"), index=True
+    )
     #: Deactivated users cannot sign in; their rows stay for the audit trail.
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[created_at]
