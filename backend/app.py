@@ -10,14 +10,28 @@ import flask
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from backend import benchfloor
+from backend.audit.routes import blp as audit_blp
+from backend.auth import csrf
+from backend.auth.limits import init_rate_limits
 from backend.auth.routes import blp as auth_blp
 from backend.auth.session import SessionInterface
+from backend.clients.routes import clients_blp, sites_blp, units_blp
 from backend.config import REPO_ROOT, engine_options, load_settings
+from backend.devices.routes import blp as devices_blp
+from backend.engagements.routes import assignments_blp, engagements_blp, me_blp
 from backend.errors import MalformedJson
+from backend.evaluations.routes import blp as evaluations_blp
+from backend.evaluations.routes import engagement_blp as engagement_evaluations_blp
+from backend.evidence.routes import blp as evidence_blp
 from backend.extensions import create_api, db, migrate
 from backend.health.routes import blp as health_blp
+from backend.push.routes import blp as push_blp
+from backend.push.services import init_push
 from backend.pwa import PwaPathConverter
 from backend.pwa import blp as pwa_blp
+from backend.schemes.routes import blp as schemes_blp
+from backend.sync.routes import blp as sync_blp
 from backend.users.routes import blp as users_blp
 from backend.version import VERSION
 
@@ -85,9 +99,34 @@ def build_app(config: Mapping[str, Any] | None = None) -> flask.Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     api = create_api(app)
-    for blueprint in (health_blp, auth_blp, users_blp):
+    for blueprint in (
+        health_blp,
+        auth_blp,
+        users_blp,
+        devices_blp,
+        audit_blp,
+        push_blp,
+        clients_blp,
+        units_blp,
+        sites_blp,
+        schemes_blp,
+        engagements_blp,
+        assignments_blp,
+        me_blp,
+        evidence_blp,
+        evaluations_blp,
+        engagement_evaluations_blp,
+        sync_blp,
+    ):
         api.register_blueprint(blueprint)
     app.register_blueprint(pwa_blp)
+    if benchfloor.enabled():
+        # Only bench/api_bench.py's own server: the floor the evidence pipeline is measured by.
+        app.register_blueprint(benchfloor.blp)
+    # Security (issue 3): rate limits and lockout, CSRF on cookie-authenticated writes, push.
+    init_rate_limits(app)
+    app.before_request(csrf.protect)
+    init_push(app)
     app.after_request(_default_headers)
     return app
 

@@ -10,7 +10,8 @@ from flask.cli import FlaskGroup
 
 from backend import create_app
 from backend.demo import demo_cli
-from backend.scorecli import register_scoring_commands
+from backend.schemes.cli import import_command as scheme_import_command
+from backend.scorecli import register_scoring_commands, scheme_group
 
 main = FlaskGroup(
     name="fieldcert",
@@ -22,6 +23,8 @@ main = FlaskGroup(
 )
 main.add_command(demo_cli)
 register_scoring_commands(main)
+# `scheme import` needs the app and its database, unlike `scheme validate` (with_appcontext).
+scheme_group.add_command(scheme_import_command)
 
 if __name__ == "__main__":
     main()

@@ -1,7 +1,11 @@
-"""Demo data: one organisation and one user per role, for trying fieldcert on a laptop.
+"""Demo data: one organisation, one user per role and a small field-work plan, for a laptop.
 
 ``fieldcert demo load`` is idempotent: it creates what is missing, puts back what was changed,
-and leaves rows that already match untouched (not even a new password salt).
+and leaves rows that already match untouched (not even a new password salt). Besides the users it
+imports the schemes in ``schemes/`` and plans one engagement: a client with one certification
+unit and two sites (one entered in GCJ-02, as copied from Amap), the demo team leader and auditor
+on the team (the demo reviewer deliberately not, so they may review it: CQC §6.1), and one
+mystery-shopper assignment for the demo shopper over the next seven days.
 """
 
 from __future__ import annotations
@@ -9,13 +13,30 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
+from backend.audit.services import record
+from backend.auth.access import Actor
 from backend.auth.passwords import hash_password, verify_password
+from backend.clients import services as clients
+from backend.clients.models import CertificationUnit, Client, Datum, Site
+from backend.config import REPO_ROOT
+from backend.engagements import services as engagements
+from backend.engagements.models import (
+    Assignment,
+    AssignmentStatus,
+    Engagement,
+    EngagementKind,
+)
+from backend.errors import Conflict
+from backend.schemes.models import SchemeVersion
+from backend.schemes.services import import_scheme
 from backend.users.models import Organisation, Role, User
 from backend.users.services import (
     add_organisation,
@@ -65,29 +86,92 @@ DEMO_LOGINS: Sequence[DemoLogin] = (
 
 
 @dataclass(frozen=True, slots=True)
+class DemoSite:
+    name: str
+    address: str
+    datum: Datum
+    latitude: float
+    longitude: float
+    geofence_radius_m: float
+
+
+DEMO_SCHEMES_DIR = REPO_ROOT / "schemes"
+DEMO_SCHEME_FILES = ("cts-tbsc034-2026.yaml", "cts-tbsc134-2026.yaml", "cqc83-831102-2025.yaml")
+DEMO_CLIENT = "江西某污水处理工程有限公司"
+DEMO_UNIT = "城镇污水处理厂工程施工服务"
+DEMO_SITES: Sequence[DemoSite] = (
+    # Entered from a GPS reading on site (WGS-84).
+    DemoSite(
+        "南昌某污水处理厂提标改造工程项目部",
+        "江西省南昌市青山湖区某污水处理厂内",
+        Datum.WGS84,
+        28.716890,
+        115.960210,
+        200.0,
+    ),
+    # Copied from Amap (GCJ-02): stored in WGS-84 about 500 m away from these numbers.
+    DemoSite(
+        "九江某污水处理厂新建工程项目部",
+        "江西省九江市濂溪区某工业园污水处理厂工地",
+        Datum.GCJ02,
+        29.668530,
+        116.012460,
+        150.0,
+    ),
+)
+DEMO_ENGAGEMENT_SCHEME = "cts-tbsc034-2026"
+DEMO_ENGAGEMENT = "江西某污水处理工程有限公司 城镇污水处理厂工程施工服务认证（初次认证）"
+DEMO_ENGAGEMENT_MODES = ("A", "B", "E")
+DEMO_ASSIGNMENT_DAYS = 7
+DEMO_INSTRUCTIONS = (
+    "以咨询污水处理厂提标改造施工服务的潜在客户身份到项目部了解情况；"
+    "不得表明身份；按评价项目逐项记录，并拍摄现场照片（不拍摄人员面部）。"
+)
+
+
+@dataclass(frozen=True, slots=True)
 class DemoLoadResult:
     created: int
     updated: int
     unchanged: int
 
 
+@dataclass
+class _Tally:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def count(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+
 class DemoRefused(click.ClickException):
     """Demo data was asked for where it must not go."""
 
 
-def load_demo_data(session: Session) -> DemoLoadResult:
-    """Create or restore the demo organisation and users, then commit."""
-    created = updated = unchanged = 0
+def load_demo_data(session: Session, *, now: datetime | None = None) -> DemoLoadResult:
+    """Create or restore the demo organisation, users, schemes and field-work plan; commit.
+
+    Rows are found again by their natural keys (names, emails, the scheme's content hash), so a
+    second run creates nothing. ``now`` (default: the clock) starts the assignment's window.
+    """
+    now = now or datetime.now(UTC)
+    tally = _Tally()
     organisation = get_organisation_by_name(session, DEMO_ORGANISATION)
     if organisation is None:
         organisation = add_organisation(session, name=DEMO_ORGANISATION)
-        created += 1
+        tally.count("created")
     else:
-        unchanged += 1
+        tally.count("unchanged")
+    users: dict[Role, User] = {}
+    #: How each demo user was counted: the client user's link to the client may change it.
+    outcomes: dict[Role, str] = {}
     for login in DEMO_LOGINS:
         user = get_user_by_email(session, login.email)
         if user is None:
-            add_user(
+            outcomes[login.role] = "created"
+            user = add_user(
                 session,
                 organisation=organisation,
                 email=login.email,
@@ -95,13 +179,198 @@ def load_demo_data(session: Session) -> DemoLoadResult:
                 role=login.role,
                 password=login.password,
             )
-            created += 1
         elif _restore(user, login, organisation):
-            updated += 1
+            outcomes[login.role] = "updated"
         else:
-            unchanged += 1
+            outcomes[login.role] = "unchanged"
+        users[login.role] = user
     session.commit()
-    return DemoLoadResult(created=created, updated=updated, unchanged=unchanged)
+    # The demo client user belongs to the demo client: its directory, its results, never shoppers.
+    admin = Actor(users[Role.ADMIN])
+    client = session.scalars(
+        sa.select(Client).where(
+            Client.organisation_id == organisation.id, Client.name == DEMO_CLIENT
+        )
+    ).first()
+    if client is None:
+        client = clients.create_client(session, admin, name=DEMO_CLIENT)
+        tally.count("created")
+    else:
+        tally.count("unchanged")
+    client_user = users[Role.CLIENT_USER]
+    if client_user.client_id != client.id:
+        client_user.client_id = client.id
+        session.commit()
+        if outcomes[Role.CLIENT_USER] == "unchanged":
+            outcomes[Role.CLIENT_USER] = "updated"
+    for outcome in outcomes.values():
+        tally.count(outcome)
+    _load_field_work(session, users, client, tally, now)
+    return DemoLoadResult(created=tally.created, updated=tally.updated, unchanged=tally.unchanged)
+
+
+def _load_field_work(
+    session: Session, users: dict[Role, User], client: Client, tally: _Tally, now: datetime
+) -> None:
+    """Schemes, the demo client with its unit and sites, one engagement, one assignment.
+
+    Goes through the same services as the API (so the audit log shows who did what), acting as
+    the demo scheme manager, administrator and team leader.
+    """
+    scheme_manager = Actor(users[Role.SCHEME_MANAGER])
+    admin = Actor(users[Role.ADMIN])
+    leader = Actor(users[Role.TEAM_LEADER])
+    for name in DEMO_SCHEME_FILES:
+        path = DEMO_SCHEMES_DIR / name
+        try:
+            result = import_scheme(session, scheme_manager, path.read_bytes(), source=str(path))
+        except Conflict:
+            # The file was edited without a new version: keep the version already imported.
+            tally.count("unchanged")
+            continue
+        tally.count("created" if result.created else "unchanged")
+
+    unit = session.scalars(
+        sa.select(CertificationUnit).where(
+            CertificationUnit.client_id == client.id, CertificationUnit.name == DEMO_UNIT
+        )
+    ).first()
+    if unit is None:
+        unit = clients.create_unit(
+            session, admin, client.id, name=DEMO_UNIT, scope="城镇污水处理厂工程施工服务"
+        )
+        tally.count("created")
+    else:
+        tally.count("unchanged")
+    sites = [_demo_site(session, admin, unit, demo, tally) for demo in DEMO_SITES]
+
+    engagement = session.scalars(
+        sa.select(Engagement).where(
+            Engagement.organisation_id == admin.user.organisation_id,
+            Engagement.title == DEMO_ENGAGEMENT,
+        )
+    ).first()
+    if engagement is None:
+        scheme = session.scalars(
+            sa.select(SchemeVersion)
+            .where(SchemeVersion.scheme_id == DEMO_ENGAGEMENT_SCHEME)
+            .order_by(SchemeVersion.imported_at.desc())
+        ).first()
+        if scheme is None:
+            raise click.ClickException(f"scheme {DEMO_ENGAGEMENT_SCHEME} was not imported")
+        today = now.date()
+        engagement = engagements.create_engagement(
+            session,
+            leader,
+            client_id=client.id,
+            scheme_version_id=scheme.id,
+            kind=EngagementKind.INITIAL,
+            modes=DEMO_ENGAGEMENT_MODES,
+            title=DEMO_ENGAGEMENT,
+            starts_on=today,
+            ends_on=today + timedelta(days=60),
+            auditor_ids=[users[Role.AUDITOR].id],
+            site_ids=[site.id for site in sites],
+        )
+        tally.count("created")
+    else:
+        tally.count("unchanged")
+    _demo_assignment(session, leader, engagement, sites[0], users[Role.SHOPPER], tally, now)
+
+
+def _demo_site(
+    session: Session, admin: Actor, unit: CertificationUnit, demo: DemoSite, tally: _Tally
+) -> Site:
+    site = session.scalars(
+        sa.select(Site).where(Site.unit_id == unit.id, Site.name == demo.name)
+    ).first()
+    location = {"latitude": demo.latitude, "longitude": demo.longitude, "datum": demo.datum}
+    if site is None:
+        tally.count("created")
+        return clients.create_site(
+            session,
+            admin,
+            unit.id,
+            name=demo.name,
+            address=demo.address,
+            location=location,
+            geofence_radius_m=demo.geofence_radius_m,
+        )
+    as_entered = (site.entered_datum, site.entered_latitude, site.entered_longitude)
+    changes: dict[str, object] = {}
+    if as_entered != (demo.datum, demo.latitude, demo.longitude):
+        changes["location"] = location
+    if site.address != demo.address:
+        changes["address"] = demo.address
+    if site.geofence_radius_m != demo.geofence_radius_m:
+        changes["geofence_radius_m"] = demo.geofence_radius_m
+    if changes:
+        clients.update_site(session, admin, site.id, changes)
+        tally.count("updated")
+    else:
+        tally.count("unchanged")
+    return site
+
+
+def _demo_assignment(
+    session: Session,
+    leader: Actor,
+    engagement: Engagement,
+    site: Site,
+    shopper: User,
+    tally: _Tally,
+    now: datetime,
+) -> None:
+    """One visit for the demo shopper, its window from now for seven days.
+
+    Only one, ever: a later run leaves it alone, unless its window has passed while it was still
+    open (or it was cancelled), when the window moves to the next seven days again.
+    """
+    assignment = session.scalars(
+        sa.select(Assignment)
+        .where(Assignment.engagement_id == engagement.id, Assignment.shopper_id == shopper.id)
+        .order_by(Assignment.created_at)
+    ).first()
+    start, end = now, now + timedelta(days=DEMO_ASSIGNMENT_DAYS)
+    if assignment is None:
+        engagements.create_assignment(
+            session,
+            leader,
+            engagement.id,
+            site_id=site.id,
+            shopper_id=shopper.id,
+            window_start=start,
+            window_end=end,
+            instructions=DEMO_INSTRUCTIONS,
+            mode="B",
+        )
+        tally.count("created")
+        return
+    stale = assignment.status is AssignmentStatus.CANCELLED or (
+        assignment.status is AssignmentStatus.ASSIGNED and assignment.window_end <= now
+    )
+    if not stale:
+        tally.count("unchanged")
+        return
+    previous = {
+        "status": assignment.status.value,
+        "window_start": assignment.window_start.isoformat(),
+        "window_end": assignment.window_end.isoformat(),
+    }
+    assignment.status = AssignmentStatus.ASSIGNED
+    assignment.window_start, assignment.window_end = start, end
+    assignment.version += 1
+    record(
+        session,
+        actor=leader,
+        action="assignment.updated",
+        object_type="assignment",
+        object_id=assignment.id,
+        reason="demo data restored",
+        details={"from": previous, "version": assignment.version},
+    )
+    session.commit()
+    tally.count("updated")
 
 
 def _restore(user: User, login: DemoLogin, organisation: Organisation) -> bool:

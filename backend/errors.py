@@ -177,6 +177,7 @@ class ApiError(Exception):
         *,
         code: ErrorCode | None = None,
         status: HTTPStatus | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         if code is not None:
             self.code = code
@@ -184,6 +185,8 @@ class ApiError(Exception):
             self.status = status
         self.message = message
         self.details: dict[str, Any] = dict(details or {})
+        #: Response headers the error asks for, e.g. ``Retry-After`` on a lockout (429).
+        self.headers: dict[str, str] = dict(headers or {})
         super().__init__(f"{self.code}: {message or MESSAGES[self.code].en}")
 
 
@@ -227,6 +230,13 @@ class NotFound(ApiError):
 class Conflict(ApiError):
     code = ErrorCode.CONFLICT
     status = HTTPStatus.CONFLICT
+
+
+class PayloadTooLarge(ApiError):
+    """A body over an endpoint's own limit; ``details["max_bytes"]`` gives the limit."""
+
+    code = ErrorCode.PAYLOAD_TOO_LARGE
+    status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
 
 
 class DatabaseUnavailable(ApiError):
@@ -382,7 +392,13 @@ def handle_api_error(error: ApiError) -> Response:
     if error.status >= 500:
         # Expected outages (database down, PWA not built): a warning, with the cause if any.
         logger.warning("%s", error, exc_info=error.__cause__ is not None)
-    return error_response(error.code, error.status, message=error.message, details=error.details)
+    return error_response(
+        error.code,
+        error.status,
+        message=error.message,
+        details=error.details,
+        headers=error.headers,
+    )
 
 
 def handle_http_exception(error: HTTPException) -> WerkzeugResponse:

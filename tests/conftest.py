@@ -18,7 +18,9 @@ from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from backend import create_app
+from backend.auth.limits import current_limits
 from backend.extensions import db
+from tests.auth.client import CsrfClient
 from tests.database import app_config, chosen_database_url, fresh_database
 
 #: Settings read from the environment: cleared so a developer's shell cannot leak into tests.
@@ -65,6 +67,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def app(database_url: str) -> Iterator[Flask]:
     """The app of the run, on a database migrated with the real Alembic migrations."""
     app = create_app(app_config(database_url))
+    # Sends X-CSRF-Token on writes, like the PWA (tests/auth/client.py).
+    app.test_client_class = CsrfClient
     with app.app_context():
         flask_migrate.upgrade()
     yield app
@@ -79,6 +83,7 @@ def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
 
     def factory(**overrides: Any) -> Flask:
         built = create_app(app_config(overrides.pop("database_url", database_url), **overrides))
+        built.test_client_class = CsrfClient
         apps.append(built)
         return built
 
@@ -114,4 +119,7 @@ def db_session(app: Flask) -> Iterator[Session]:
 
 @pytest.fixture
 def client(app: Flask, db_session: Session) -> FlaskClient:
+    with app.app_context():
+        # Rate limits and lockouts count from zero in each test, as on a fresh server.
+        current_limits().reset()
     return app.test_client()

@@ -7,6 +7,13 @@ import functools
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from backend.errors import ValidationFailed
+
+#: Shortest password we accept (NIST SP 800-63B asks for at least 8; field staff share phones).
+MIN_PASSWORD_LENGTH = 10
+#: Longest: argon2 reads all of it, so nobody makes the server hash megabytes.
+MAX_PASSWORD_LENGTH = 1024
+
 #: argon2-cffi's defaults are RFC 9106's second recommended option (t=3, m=64 MiB, p=4).
 _hasher = PasswordHasher(type=Type.ID)
 
@@ -41,3 +48,23 @@ def burn_verification_time(password: str) -> None:
     attacker which addresses have accounts.
     """
     verify_password(_dummy_hash(), password)
+
+
+def check_new_password(password: str, *, email: str, field: str = "new_password") -> None:
+    """Refuse a password that is too short or too long, or equal to the email address.
+
+    Raises ``ValidationFailed`` with the messages under ``field`` (the input's field name).
+    """
+    errors: list[str] = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        errors.append(
+            f"密码至少 {MIN_PASSWORD_LENGTH} 个字符 / at least {MIN_PASSWORD_LENGTH} characters"
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        errors.append(
+            f"密码最多 {MAX_PASSWORD_LENGTH} 个字符 / at most {MAX_PASSWORD_LENGTH} characters"
+        )
+    if password.strip().lower() == email.strip().lower():
+        errors.append("密码不能与邮箱相同 / must not be the email address")
+    if errors:
+        raise ValidationFailed(details={field: errors})

@@ -15,7 +15,8 @@ from backend.extensions import db
 from backend.users.models import User
 from backend.users.services import get_active_user
 
-_USER_ID = "user_id"
+#: The session key holding the signed-in user's id (the CSRF check looks for it too).
+SESSION_USER_KEY = "user_id"
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -30,16 +31,23 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def start_session(user: User) -> None:
-    """Sign ``user`` in: a fresh session holding only their id."""
+    """Sign ``user`` in: a fresh session holding only their id.
+
+    Clearing first drops the pre-session's CSRF token too: the caller issues a new one
+    (``csrf.new_token``), so a token planted before sign-in is useless after it.
+    """
     session.clear()
-    session[_USER_ID] = str(user.id)
+    session[SESSION_USER_KEY] = str(user.id)
     session.permanent = True
     g.current_user = user
+    # The actor may have been looked up (and cached) before signing in.
+    g.pop("actor", None)
 
 
 def end_session() -> None:
     session.clear()
     g.current_user = None
+    g.pop("actor", None)
 
 
 def current_user() -> User | None:
@@ -59,7 +67,7 @@ def require_user() -> User:
 
 
 def _load_user() -> User | None:
-    raw = session.get(_USER_ID)
+    raw = session.get(SESSION_USER_KEY)
     if not isinstance(raw, str):
         return None
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from backend.api import Blueprint
+from backend.auth.access import allow
 from backend.errors import ErrorSchema
 from backend.extensions import db
 from backend.health.schemas import HealthSchema
@@ -15,6 +16,7 @@ blp = Blueprint("health", __name__, url_prefix="/api/health", description="Servi
 
 @blp.route("")
 class Health(MethodView):
+    @allow(public=True)
     @blp.response(200, HealthSchema)
     @blp.alt_response(
         503, schema=ErrorSchema, description="DATABASE_UNAVAILABLE: the database did not answer."

@@ -2,30 +2,81 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
+from typing import Any
 
+from flask import request
 from flask.views import MethodView
 
 from backend.api import Blueprint
-from backend.auth.session import require_user
+from backend.auth.access import allow, require_actor
 from backend.errors import ErrorSchema
 from backend.extensions import db
 from backend.users import services
-from backend.users.models import User
-from backend.users.schemas import UserSchema
+from backend.users.models import Role, User
+from backend.users.schemas import ManagedUserSchema, UserCreateSchema, UserUpdateSchema
 
 blp = Blueprint("users", __name__, url_prefix="/api/users", description="Users.")
+
+_401 = "AUTH_REQUIRED: not signed in."
+_403 = "FORBIDDEN: not an administrator. CSRF_FAILED: X-CSRF-Token missing or wrong."
 
 
 @blp.route("")
 class Users(MethodView):
+    @allow(Role.ADMIN)
     @blp.doc(security=[{"session": []}])
-    @blp.response(200, UserSchema(many=True))
-    @blp.alt_response(401, schema=ErrorSchema, description="AUTH_REQUIRED: not signed in.")
+    @blp.response(200, ManagedUserSchema(many=True))
+    @blp.alt_response(401, schema=ErrorSchema, description=_401)
     @blp.alt_response(403, schema=ErrorSchema, description="FORBIDDEN: not an administrator.")
     def get(self) -> Sequence[User]:
         """List the users of my organisation
 
         Administrators only.
         """
-        return services.list_users(db.session(), require_user())
+        return services.list_users(db.session(), require_actor())
+
+    @allow(Role.ADMIN)
+    @blp.doc(security=[{"session": []}])
+    @blp.arguments(UserCreateSchema)
+    @blp.response(201, ManagedUserSchema)
+    @blp.alt_response(401, schema=ErrorSchema, description=_401)
+    @blp.alt_response(403, schema=ErrorSchema, description=_403)
+    @blp.alt_response(409, schema=ErrorSchema, description="CONFLICT: the address has an account.")
+    @blp.alt_response(
+        422,
+        schema=ErrorSchema,
+        description="VALIDATION_ERROR: e.g. password shorter than 10 characters or equal to the "
+        "address; client_id for a role other than client_user, or of no client of mine.",
+    )
+    def post(self, data: dict[str, Any]) -> User:
+        """Create a user
+
+        Administrators only; the user belongs to my organisation and signs in with the initial
+        password given here.
+        """
+        return services.create_user(db.session(), require_actor(), **data, ip=request.remote_addr)
+
+
+@blp.route("/<uuid:user_id>")
+class UserById(MethodView):
+    @allow(Role.ADMIN)
+    @blp.doc(security=[{"session": []}])
+    @blp.arguments(UserUpdateSchema)
+    @blp.response(200, ManagedUserSchema)
+    @blp.alt_response(401, schema=ErrorSchema, description=_401)
+    @blp.alt_response(403, schema=ErrorSchema, description=_403)
+    @blp.alt_response(404, schema=ErrorSchema, description="NOT_FOUND: no such user of mine.")
+    @blp.alt_response(
+        409, schema=ErrorSchema, description="CONFLICT: demoting or deactivating myself."
+    )
+    def patch(self, data: dict[str, Any], user_id: uuid.UUID) -> User:
+        """Change a user's role, client, name or active flag
+
+        Administrators only. A deactivated user can no longer sign in, and their devices stop
+        working.
+        """
+        return services.update_user(
+            db.session(), require_actor(), user_id, data, ip=request.remote_addr
+        )

@@ -1,10 +1,13 @@
-"""How users and organisations appear in the API."""
+"""How users and organisations appear in the API, and what administrators send to change them."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import marshmallow as ma
 
 from backend.api import Schema
+from backend.auth.passwords import MAX_PASSWORD_LENGTH
 from backend.users.models import Role
 
 
@@ -23,3 +26,43 @@ class UserSchema(Schema):
     is_active = ma.fields.Boolean(dump_only=True)
     created_at = ma.fields.DateTime(dump_only=True)
     organisation = ma.fields.Nested(OrganisationSchema, dump_only=True)
+
+
+class ManagedUserSchema(UserSchema):
+    """A user as administrators see them: also the client a client user belongs to."""
+
+    client_id = ma.fields.UUID(dump_only=True, allow_none=True)
+
+
+class UserCreateSchema(Schema):
+    email = ma.fields.Email(required=True, validate=ma.validate.Length(max=254))
+    display_name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    role = ma.fields.Enum(Role, by_value=True, required=True)
+    #: The initial password (at least 10 characters, not the email address: checked by the
+    #: service); the user changes it with POST /api/auth/password.
+    password = ma.fields.String(
+        required=True, load_only=True, validate=ma.validate.Length(min=1, max=MAX_PASSWORD_LENGTH)
+    )
+    #: Only for client users: the client whose results they may see.
+    client_id = ma.fields.UUID(load_default=None, allow_none=True)
+
+    @ma.pre_load
+    def strip_email(self, data: Any, **kwargs: Any) -> Any:
+        """Spaces around a pasted address are not part of it (the service lowercases it)."""
+        if isinstance(data, dict) and isinstance(data.get("email"), str):
+            return {**data, "email": data["email"].strip()}
+        return data
+
+
+class UserUpdateSchema(Schema):
+    """Only the fields sent change."""
+
+    role = ma.fields.Enum(Role, by_value=True)
+    is_active = ma.fields.Boolean()
+    display_name = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+    client_id = ma.fields.UUID(allow_none=True)
+
+    @ma.validates_schema
+    def not_empty(self, data: dict[str, object], **kwargs: object) -> None:
+        if not data:
+            raise ma.ValidationError("至少修改一项 / send at least one field", "_schema")

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
-from backend.auth.passwords import hash_password
-from backend.errors import Forbidden
+from backend.auth.passwords import check_new_password, hash_password
+from backend.clients.models import Client
+from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.users.models import Organisation, Role, User
+
+if TYPE_CHECKING:
+    from backend.auth.access import Actor
 
 
 def normalise_email(email: str) -> str:
@@ -67,13 +72,155 @@ def add_user(
     return user
 
 
-def list_users(session: Session, actor: User) -> Sequence[User]:
+def list_users(session: Session, actor: Actor) -> Sequence[User]:
     """The users of the actor's organisation, by email; administrators only."""
-    if actor.role is not Role.ADMIN:
-        raise Forbidden()
+    _check_admin(actor)
     return session.scalars(
         sa.select(User)
         .options(joinedload(User.organisation))
-        .where(User.organisation_id == actor.organisation_id)
+        .where(User.organisation_id == actor.user.organisation_id)
         .order_by(User.email)
     ).all()
+
+
+def _check_admin(actor: Actor) -> None:
+    if actor.role is not Role.ADMIN:
+        raise Forbidden(details={"role": actor.role.value, "allowed": [Role.ADMIN.value]})
+
+
+def _check_client_link(
+    session: Session, actor: Actor, *, role: Role, client_id: uuid.UUID | None
+) -> None:
+    """Only client users are linked to a client, and only to one of the organisation's."""
+    if client_id is None:
+        return
+    if role is not Role.CLIENT_USER:
+        raise ValidationFailed(
+            details={"client_id": ["只有委托方用户可关联委托方 / only client users have a client"]}
+        )
+    client = session.get(Client, client_id)
+    if client is None or client.organisation_id != actor.user.organisation_id:
+        raise ValidationFailed(details={"client_id": ["委托方不存在 / no such client"]})
+
+
+def _record(session: Session, actor: Actor, **entry: Any) -> None:
+    # Imported here: backend.audit.services needs backend.auth.access, which needs this module.
+    from backend.audit.services import record
+
+    record(session, actor=actor, **entry)
+
+
+def create_user(
+    session: Session,
+    actor: Actor,
+    *,
+    email: str,
+    display_name: str,
+    role: Role,
+    password: str,
+    client_id: uuid.UUID | None = None,
+    ip: str | None = None,
+) -> User:
+    """Create a user in the administrator's organisation with an initial password."""
+    _check_admin(actor)
+    check_new_password(password, email=email, field="password")
+    _check_client_link(session, actor, role=role, client_id=client_id)
+    if get_user_by_email(session, email) is not None:
+        raise Conflict(details={"email": ["该邮箱已有账号 / an account with this address exists"]})
+    user = add_user(
+        session,
+        organisation=actor.user.organisation,
+        email=email,
+        display_name=display_name,
+        role=role,
+        password=password,
+    )
+    user.client_id = client_id
+    session.flush()
+    _record(
+        session,
+        actor,
+        action="user.created",
+        object_type="user",
+        object_id=user.id,
+        details={
+            "email": user.email,
+            "role": role.value,
+            "client_id": str(client_id) if client_id else None,
+        },
+        ip=ip,
+    )
+    try:
+        session.commit()
+    except sa.exc.IntegrityError:
+        # Someone created the same address between our check and our insert.
+        session.rollback()
+        raise Conflict(
+            details={"email": ["该邮箱已有账号 / an account with this address exists"]}
+        ) from None
+    return user
+
+
+def update_user(
+    session: Session,
+    actor: Actor,
+    user_id: uuid.UUID,
+    changes: Mapping[str, Any],
+    *,
+    ip: str | None = None,
+) -> User:
+    """Change a user's role, client link, display name or active flag (administrators).
+
+    An administrator cannot demote or deactivate themselves: the organisation could be left
+    without anyone able to manage it.
+    """
+    _check_admin(actor)
+    user = session.get(User, user_id, options=[joinedload(User.organisation)])
+    if user is None or user.organisation_id != actor.user.organisation_id:
+        raise NotFound()
+    if user.id == actor.user.id and (
+        changes.get("role", Role.ADMIN) is not Role.ADMIN or changes.get("is_active") is False
+    ):
+        raise Conflict(
+            details={
+                "reason": "不能降低自己的角色或停用自己 / you cannot demote or deactivate yourself"
+            }
+        )
+    role = changes.get("role", user.role)
+    client_id = changes.get("client_id", user.client_id)
+    if role is not Role.CLIENT_USER and "client_id" not in changes:
+        # Leaving the client-user role drops the client link (the database requires it).
+        client_id = None
+    _check_client_link(session, actor, role=role, client_id=client_id)
+    diff: dict[str, dict[str, Any]] = {}
+    for field, value in (
+        ("role", role),
+        ("client_id", client_id),
+        ("display_name", changes.get("display_name", user.display_name)),
+        ("is_active", changes.get("is_active", user.is_active)),
+    ):
+        old = getattr(user, field)
+        if old != value:
+            setattr(user, field, value)
+            diff[field] = {"from": _plain(old), "to": _plain(value)}
+    if diff:
+        _record(
+            session,
+            actor,
+            action="user.updated",
+            object_type="user",
+            object_id=user.id,
+            details={"changes": diff},
+            ip=ip,
+        )
+        session.commit()
+    return user
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe form of a value for audit details."""
+    if isinstance(value, Role):
+        return value.value
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value

@@ -1,0 +1,332 @@
+"""Web Push: subscriptions per user and device, and notifications queued for the sender thread.
+
+What is pushed (issue 3): a new assignment to its shopper, a returned evaluation to its
+evaluator, a submitted evaluation to the engagement's team leader. Notification texts are
+generic on purpose: a phone's lock screen shows them to whoever holds it, and a mystery shopper's
+visit must stay secret (DOMAIN.md, mystery shopper), so they name no site or client; the app
+shows the details after unlocking. Texts come in zh-CN and English; the PWA picks one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import ipaddress
+import json
+import logging
+import os
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import flask
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from backend.audit.services import record
+from backend.auth.access import Actor
+from backend.engagements.models import Assignment, EngagementMember, TeamRole
+from backend.errors import ValidationFailed
+from backend.evaluations.models import Evaluation
+from backend.push.models import PushSubscription
+from backend.push.sender import Job, PushSender, Target
+from backend.push.vapid import load_or_create_keys
+
+logger = logging.getLogger(__name__)
+
+EXTENSION = "fieldcert_push"
+
+#: Defaults of the settings (Flask config keys).
+DEFAULTS: dict[str, Any] = {
+    #: Jobs waiting for the sender thread; more are dropped with a warning.
+    "FIELDCERT_PUSH_QUEUE_SIZE": 1000,
+    #: Seconds to wait for a push service's answer.
+    "FIELDCERT_PUSH_TIMEOUT": 10.0,
+    #: Seconds a push service keeps a message for an offline phone.
+    "FIELDCERT_PUSH_TTL": 24 * 3600,
+    #: Accept http:// and loopback/private endpoints. Real push services are public HTTPS;
+    #: anything else would let a user make the server post to internal addresses (SSRF).
+    #: Only tests with a local push service turn it on.
+    "FIELDCERT_PUSH_ALLOW_INSECURE_ENDPOINTS": False,
+}
+
+#: Web Push payloads must fit one 4096-byte record after encryption (RFC 8291 §4): 86 bytes of
+#: header and padding overhead leave 3993 for the content (we keep a margin).
+MAX_PAYLOAD_BYTES = 3800
+
+
+def init_push(app: flask.Flask) -> PushSender:
+    """Load (or create) the VAPID keys and set up the app's sender; register the notifiers."""
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    # Push services contact this address when a sender misbehaves (RFC 8292 §2.1).
+    app.config.setdefault(
+        "FIELDCERT_VAPID_SUBJECT",
+        os.environ.get("FIELDCERT_VAPID_SUBJECT") or "mailto:admin@fieldcert.invalid",
+    )
+    keys = load_or_create_keys(Path(app.config["FIELDCERT_INSTANCE_DIR"]))
+    sender = PushSender(
+        app,
+        keys=keys,
+        subject=app.config["FIELDCERT_VAPID_SUBJECT"],
+        queue_size=int(app.config["FIELDCERT_PUSH_QUEUE_SIZE"]),
+        timeout=float(app.config["FIELDCERT_PUSH_TIMEOUT"]),
+        ttl=int(app.config["FIELDCERT_PUSH_TTL"]),
+    )
+    app.extensions[EXTENSION] = sender
+    register_push_notifiers()
+    return sender
+
+
+def current_sender() -> PushSender:
+    sender: PushSender = current_app.extensions[EXTENSION]
+    return sender
+
+
+# --------------------------------------------------------------------------- subscriptions
+
+
+def check_endpoint(endpoint: str, *, allow_insecure: bool = False) -> str:
+    """Refuse endpoints that are not public HTTPS URLs; the endpoint's host name."""
+    url = urlsplit(endpoint)
+    host = url.hostname or ""
+    problem: str | None = None
+    if url.scheme != "https" and not (allow_insecure and url.scheme == "http"):
+        problem = "推送地址必须是 https / the endpoint must be an https URL"
+    elif not host or url.username is not None or url.password is not None:
+        problem = "推送地址无效 / not a valid push endpoint"
+    elif not allow_insecure and _is_internal(host):
+        problem = "推送地址不能指向内部网络 / the endpoint must be a public address"
+    if problem is not None:
+        raise ValidationFailed(details={"endpoint": [problem]})
+    return host
+
+
+def _is_internal(host: str) -> bool:
+    name = host.rstrip(".").lower()
+    if name == "localhost" or name.endswith((".localhost", ".local", ".internal")):
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return not address.is_global
+
+
+def subscribe(
+    session: Session,
+    actor: Actor,
+    *,
+    endpoint: str,
+    p256dh: str,
+    auth: str,
+    allow_insecure: bool = False,
+    ip: str | None = None,
+) -> PushSubscription:
+    """Save the browser's subscription for the actor (and their device), by endpoint.
+
+    The same endpoint again replaces the keys (the browser renewed them) and, when another
+    user signed in on that browser, the owner: notifications follow whoever uses it now.
+    """
+    host = check_endpoint(endpoint, allow_insecure=allow_insecure)
+    device_id = actor.device.id if actor.device is not None else None
+    subscription = session.scalars(
+        sa.select(PushSubscription).where(PushSubscription.endpoint == endpoint)
+    ).one_or_none()
+    previous_user = subscription.user_id if subscription is not None else None
+    if subscription is None:
+        subscription = PushSubscription(id=uuid.uuid4(), endpoint=endpoint)
+        session.add(subscription)
+    if subscription.user_id != actor.user.id:
+        subscription.last_success_at = None
+    subscription.user_id = actor.user.id
+    subscription.device_id = device_id
+    subscription.p256dh = p256dh
+    subscription.auth = auth
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="push.subscribed",
+        object_type="push_subscription",
+        object_id=subscription.id,
+        # The endpoint is a capability URL (whoever knows it can push): only its host is logged.
+        details={
+            "host": host,
+            "replaced": previous_user is not None,
+            "from_other_user": previous_user is not None and previous_user != actor.user.id,
+        },
+        ip=ip,
+    )
+    session.commit()
+    return subscription
+
+
+def unsubscribe(session: Session, actor: Actor, *, endpoint: str, ip: str | None = None) -> None:
+    """Remove my subscription with this endpoint; nothing happens when there is none."""
+    subscription = session.scalars(
+        sa.select(PushSubscription).where(
+            PushSubscription.endpoint == endpoint, PushSubscription.user_id == actor.user.id
+        )
+    ).one_or_none()
+    if subscription is None:
+        return
+    session.delete(subscription)
+    record(
+        session,
+        actor=actor,
+        action="push.unsubscribed",
+        object_type="push_subscription",
+        object_id=subscription.id,
+        details={"host": urlsplit(endpoint).hostname},
+        ip=ip,
+    )
+    session.commit()
+
+
+# --------------------------------------------------------------------------- notifications
+
+
+def notify_user(
+    session: Session,
+    user_id: uuid.UUID,
+    payload: Mapping[str, Any],
+    *,
+    sender: PushSender | None = None,
+) -> int:
+    """Queue ``payload`` (JSON) for every subscription of the user; the number queued.
+
+    Never waits for a push service: the sender thread delivers. Call it after the change the
+    notification announces is committed (the hooks that call it run after commit).
+    """
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if len(body) > MAX_PAYLOAD_BYTES:
+        raise ValueError(f"push payload of {len(body)} bytes exceeds {MAX_PAYLOAD_BYTES}")
+    rows = session.execute(
+        sa.select(
+            PushSubscription.id,
+            PushSubscription.endpoint,
+            PushSubscription.p256dh,
+            PushSubscription.auth,
+        ).where(PushSubscription.user_id == user_id)
+    ).all()
+    if not rows:
+        return 0
+    targets = tuple(
+        Target(subscription_id=row.id, endpoint=row.endpoint, p256dh=row.p256dh, auth=row.auth)
+        for row in rows
+    )
+    queued = (sender or current_sender()).enqueue(
+        Job(user_id=user_id, targets=targets, payload=body)
+    )
+    return len(targets) if queued else 0
+
+
+def message(
+    kind: str,
+    *,
+    title: tuple[str, str],
+    body: tuple[str, str],
+    url: str,
+    data: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """A notification payload: texts as (zh-CN, English), the app URL to open, ids."""
+    return {
+        "type": kind,
+        "title": {"zh-CN": title[0], "en": title[1]},
+        "body": {"zh-CN": body[0], "en": body[1]},
+        "url": url,
+        "data": dict(data or {}),
+    }
+
+
+def notify_assignment_created(session: Session, assignment: Assignment) -> None:
+    """Tell the shopper about a new visit (no site or client named: see the module docstring)."""
+    notify_user(
+        session,
+        assignment.shopper_id,
+        message(
+            "assignment.created",
+            title=("新的暗访任务", "New visit assignment"),
+            body=("打开应用查看任务详情。", "Open the app to see the details."),
+            url=f"/#assignments/{assignment.id}",
+            data={"assignment_id": str(assignment.id)},
+        ),
+    )
+
+
+def notify_evaluation_returned(session: Session, evaluation: Evaluation) -> None:
+    """Tell the evaluator that their evaluation came back for correction."""
+    notify_user(
+        session,
+        evaluation.evaluator_id,
+        message(
+            "evaluation.returned",
+            title=("评价被退回", "Evaluation returned"),
+            body=("请查看审核意见，修改后重新提交。", "Read the comments, correct and resubmit."),
+            url=f"/#evaluations/{evaluation.id}",
+            data={"evaluation_id": str(evaluation.id)},
+        ),
+    )
+
+
+def notify_evaluation_submitted(session: Session, evaluation: Evaluation) -> None:
+    """Tell the engagement's team leader(s) that an evaluation waits for review."""
+    leaders = session.scalars(
+        sa.select(EngagementMember.user_id).where(
+            EngagementMember.engagement_id == evaluation.engagement_id,
+            EngagementMember.team_role == TeamRole.LEADER,
+        )
+    ).all()
+    for leader_id in leaders:
+        if leader_id == evaluation.evaluator_id:
+            continue  # a leader who submitted their own evaluation knows it
+        notify_user(
+            session,
+            leader_id,
+            message(
+                "evaluation.submitted",
+                title=("有评价等待审核", "Evaluation waiting for review"),
+                body=("打开应用进行审核。", "Open the app to review it."),
+                url=f"/#evaluations/{evaluation.id}",
+                data={
+                    "evaluation_id": str(evaluation.id),
+                    "engagement_id": str(evaluation.engagement_id),
+                },
+            ),
+        )
+
+
+#: (module, hook list, notifier): the hook lists other features expose for push.
+NOTIFIER_HOOKS: tuple[tuple[str, str, Any], ...] = (
+    ("backend.engagements.services", "on_assignment_created", notify_assignment_created),
+    ("backend.evaluations.services", "on_evaluation_returned", notify_evaluation_returned),
+    ("backend.evaluations.services", "on_evaluation_submitted", notify_evaluation_submitted),
+)
+
+
+def register_push_notifiers() -> list[str]:
+    """Attach the notifiers to the hook lists that exist; the ``module.hook`` names attached.
+
+    A module or hook list that does not exist (a feature not built yet) is skipped. Attaching
+    twice (several apps in one process) adds nothing.
+    """
+    attached: list[str] = []
+    for module_name, hook_name, notifier in NOTIFIER_HOOKS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise
+            logger.info("push: %s does not exist; no %s notifications", module_name, hook_name)
+            continue
+        hooks = getattr(module, hook_name, None)
+        if not isinstance(hooks, list):
+            logger.info("push: %s has no %s list", module_name, hook_name)
+            continue
+        if notifier not in hooks:
+            hooks.append(notifier)
+        attached.append(f"{module_name}.{hook_name}")
+    return attached
