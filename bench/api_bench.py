@@ -341,7 +341,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--photo-every", type=int, default=3, help="one photo per N evaluations")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--threads", type=int, default=4, help="gunicorn gthread threads per worker")
+    ap.add_argument("--threads", type=int, default=8, help="gunicorn gthread threads per worker")
     ap.add_argument("--postgres", default=os.environ.get("TEST_POSTGRES_URL", DEFAULT_PG))
     args = ap.parse_args()
 

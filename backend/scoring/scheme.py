@@ -366,9 +366,15 @@ def parse_scheme(raw: bytes, source: str = "<scheme>") -> Scheme:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
         raise SchemeError(source, [Problem("", f"{where}not valid YAML ({exc})")]) from exc
+    except RecursionError as exc:
+        # A hostile file can nest deeper than the parser's recursion allows.
+        raise SchemeError(source, [Problem("", "nested too deeply to be a scheme")]) from exc
     digest = "sha256:" + hashlib.sha256(raw).hexdigest()
     reader = _Reader()
-    scheme = reader.scheme(data, digest, source)
+    try:
+        scheme = reader.scheme(data, digest, source)
+    except RecursionError as exc:
+        raise SchemeError(source, [Problem("", "nested too deeply to be a scheme")]) from exc
     if reader.problems or scheme is None:
         raise SchemeError(source, reader.problems or [Problem("", "invalid scheme")])
     return scheme

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from backend.scoring import Scheme, SchemeError, load_scheme
+from backend.scoring import Scheme, SchemeError, load_scheme, parse_scheme
 from backend.scoring.render import scheme_json
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -358,3 +358,10 @@ def test_every_problem_is_reported_not_only_the_first(
         load_scheme(target)
     assert_problem(info.value, target, "scales.likert5.bands[1]", "gap")
     assert_problem(info.value, target, "management.grading[4].max", "must end at the total")
+
+
+def test_deeply_nested_yaml_is_a_scheme_error_not_a_crash() -> None:
+    nested = b"a: " + b"[" * 5000 + b"]" * 5000
+    with pytest.raises(SchemeError) as info:
+        parse_scheme(nested, "deep.yaml")
+    assert "deep.yaml: nested too deeply to be a scheme" in str(info.value)
