@@ -13,6 +13,7 @@ import marshmallow as ma
 
 from backend.api import Schema
 from backend.evaluations.models import EvaluationStatus
+from backend.schemes.schemas import TextSchema
 
 #: Certification modes (GB/T 27207, DOMAIN.md "Certification modes").
 MODES = ("A", "B", "C", "D", "E", "F", "G", "H", "I")
@@ -291,11 +292,6 @@ class ClientEvaluationSchema(Schema):
 # --------------------------------------------------------------------------- scores
 
 
-class BilingualTextSchema(Schema):
-    zh = ma.fields.String(dump_only=True)
-    en = ma.fields.String(dump_only=True)
-
-
 class ScoreExplanationSchema(Schema):
     rule = ma.fields.String(dump_only=True)
     section = ma.fields.String(dump_only=True)
@@ -308,7 +304,7 @@ class ScoredSchemeSchema(Schema):
     id = ma.fields.String(dump_only=True)
     version = ma.fields.String(dump_only=True)
     content_hash = ma.fields.String(dump_only=True)
-    title = ma.fields.Nested(BilingualTextSchema, dump_only=True)
+    title = ma.fields.Nested(TextSchema, dump_only=True)
 
 
 class ScoreValueSchema(Schema):
@@ -335,7 +331,7 @@ class ModeScoreSchema(ScoreValueSchema):
 
 class CharacteristicScoreSchema(ScoreValueSchema):
     code = ma.fields.String(dump_only=True)
-    title = ma.fields.Nested(BilingualTextSchema, dump_only=True)
+    title = ma.fields.Nested(TextSchema, dump_only=True)
 
 
 class EvaluationScoreSchema(ScoreValueSchema):
@@ -374,7 +370,7 @@ class IntegrityFlagSchema(Schema):
     code = ma.fields.String(dump_only=True)
     check = ma.fields.String(dump_only=True)
     severity = ma.fields.String(dump_only=True, metadata={"enum": ["info", "warning", "alert"]})
-    message = ma.fields.Nested(BilingualTextSchema, dump_only=True)
+    message = ma.fields.Nested(TextSchema, dump_only=True)
     numbers = ma.fields.Dict(dump_only=True)
     evidence_id = ma.fields.UUID(dump_only=True, allow_none=True)
 
@@ -384,7 +380,7 @@ class IntegrityCheckSchema(Schema):
     status = ma.fields.String(
         dump_only=True, metadata={"enum": ["passed", "flagged", "not_applicable"]}
     )
-    note = ma.fields.Nested(BilingualTextSchema, dump_only=True, allow_none=True)
+    note = ma.fields.Nested(TextSchema, dump_only=True, allow_none=True)
 
 
 class IntegritySchema(Schema):
