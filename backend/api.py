@@ -7,6 +7,7 @@ parser raises our errors for bodies that are not JSON or do not validate.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 import flask
@@ -60,6 +61,21 @@ class Blueprint(flask_smorest.Blueprint):
     """One per resource; parses arguments with ``JsonParser``."""
 
     ARGUMENTS_PARSER = JsonParser()
+
+    def errors(
+        self, descriptions: Mapping[int, str], *statuses: int
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Document a view's error answers (all in the one error shape) from a status table."""
+
+        def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+            for status in statuses:
+                document = self.alt_response(
+                    status, schema=ErrorSchema, description=descriptions[status]
+                )
+                fn = document(fn)
+            return fn
+
+        return decorate
 
 
 class Api(flask_smorest.Api):

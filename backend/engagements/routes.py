@@ -28,7 +28,6 @@ from backend.engagements.schemas import (
     EngagementUpdateSchema,
     FieldAssignmentSchema,
 )
-from backend.errors import ErrorSchema
 from backend.extensions import db
 from backend.users.models import Role
 
@@ -68,14 +67,8 @@ _ERRORS = {
 
 
 def _errors(blp: Blueprint, *statuses: int) -> Callable[[Any], Any]:
-    """Document the error answers of a view (all in the one error shape)."""
-
-    def decorate(fn: Any) -> Any:
-        for status in statuses:
-            fn = blp.alt_response(status, schema=ErrorSchema, description=_ERRORS[status])(fn)
-        return fn
-
-    return decorate
+    """Document the error answers of a view from this module's table."""
+    return blp.errors(_ERRORS, *statuses)
 
 
 _ETAG_HEADER = {
