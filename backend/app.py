@@ -25,6 +25,7 @@ from backend.evaluations.routes import blp as evaluations_blp
 from backend.evaluations.routes import engagement_blp as engagement_evaluations_blp
 from backend.evidence.routes import blp as evidence_blp
 from backend.extensions import create_api, db, migrate
+from backend.fieldapp.routes import blp as fieldapp_blp
 from backend.health.routes import blp as health_blp
 from backend.push.routes import blp as push_blp
 from backend.push.services import init_push
@@ -117,6 +118,7 @@ def build_app(config: Mapping[str, Any] | None = None) -> flask.Flask:
         evaluations_blp,
         engagement_evaluations_blp,
         sync_blp,
+        fieldapp_blp,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(pwa_blp)

@@ -52,6 +52,12 @@ CRITICAL: dict[tuple[str, str], frozenset[Role] | str] = {
     ("get", "/api/push/vapid-public-key"): PUBLIC,
     ("post", "/api/push/subscriptions"): frozenset(Role),
     ("delete", "/api/push/subscriptions"): frozenset(Role),
+    ("get", "/api/fieldapp/engagements/{engagement_id}/packet"): frozenset(
+        {Role.AUDITOR, Role.TEAM_LEADER, Role.REVIEWER}
+    ),
+    ("get", "/api/fieldapp/schemes/{scheme_version_id}/scales"): frozenset(
+        {Role.SHOPPER, Role.AUDITOR, Role.TEAM_LEADER, Role.REVIEWER}
+    ),
 }
 
 
