@@ -59,6 +59,12 @@ class ErrorCode(StrEnum):
     ACCOUNT_LOCKED = "ACCOUNT_LOCKED"
     DEVICE_REVOKED = "DEVICE_REVOKED"
     SCHEME_INVALID = "SCHEME_INVALID"
+    # Customer surveys (issue 5).
+    SURVEY_NOT_OPEN = "SURVEY_NOT_OPEN"
+    SURVEY_CLOSED = "SURVEY_CLOSED"
+    ALREADY_ANSWERED = "ALREADY_ANSWERED"
+    ONE_TIME_CODE_INVALID = "ONE_TIME_CODE_INVALID"
+    CONTACT_UNREADABLE = "CONTACT_UNREADABLE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +162,21 @@ MESSAGES: Mapping[ErrorCode, Message] = {
         "该设备的授权已撤销，请重新配对。", "This device's access was revoked; pair it again."
     ),
     ErrorCode.SCHEME_INVALID: Message("认证方案文件无效。", "The scheme file is invalid."),
+    ErrorCode.SURVEY_NOT_OPEN: Message("本次调查尚未开始。", "This survey has not opened yet."),
+    ErrorCode.SURVEY_CLOSED: Message(
+        "本次调查已结束，不再接受答卷。", "This survey has closed and takes no more answers."
+    ),
+    ErrorCode.ALREADY_ANSWERED: Message(
+        "此设备已提交过本次调查的答卷，每台设备只能提交一次。",
+        "This device already answered this survey; each device answers once.",
+    ),
+    ErrorCode.ONE_TIME_CODE_INVALID: Message(
+        "调查码无效或已被使用。", "The survey code is invalid or was already used."
+    ),
+    ErrorCode.CONTACT_UNREADABLE: Message(
+        "联系方式无法解密（密钥已更换或数据被改动）。",
+        "The contact number cannot be decrypted (the key changed or the data was altered).",
+    ),
 }
 
 
@@ -318,6 +339,33 @@ class DeviceRevoked(ApiError):
 class SchemeInvalid(ApiError):
     code = ErrorCode.SCHEME_INVALID
     status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class SurveyNotOpen(ApiError):
+    code = ErrorCode.SURVEY_NOT_OPEN
+    status = HTTPStatus.CONFLICT
+
+
+class SurveyClosed(ApiError):
+    code = ErrorCode.SURVEY_CLOSED
+    status = HTTPStatus.GONE
+
+
+class AlreadyAnswered(ApiError):
+    code = ErrorCode.ALREADY_ANSWERED
+    status = HTTPStatus.CONFLICT
+
+
+class OneTimeCodeInvalid(ApiError):
+    code = ErrorCode.ONE_TIME_CODE_INVALID
+    status = HTTPStatus.FORBIDDEN
+
+
+class ContactUnreadable(ApiError):
+    """Stored contact data that the configured key cannot open: a state to fix, not a bug."""
+
+    code = ErrorCode.CONTACT_UNREADABLE
+    status = HTTPStatus.CONFLICT
 
 
 #: Werkzeug's HTTP errors and the codes they answer with; other statuses fall back by class.
