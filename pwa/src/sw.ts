@@ -10,11 +10,21 @@
  * - Deletes, on activate, every cache it does not own.
  * - Never activates an update by itself: the page shows "a new version is
  *   available" and posts SKIP_WAITING only when the user agrees (Squoosh flow).
+ * - Sends the outbox by itself on Background Sync ('fieldcert-outbox') and when a page asks
+ *   (REPLAY_OUTBOX), with the same replay code as the page (data/replay.ts, DOM-free); the
+ *   outbox lock keeps the two from sending the same entry at once.
+ * - Shows Web Push notifications (texts in the app's language) and opens the app's route for
+ *   the message on a click; a "returned" message also pulls the returned visit, so it is on
+ *   the phone when the shopper opens it.
  */
 import { cacheNames, clientsClaim } from 'workbox-core';
 import { createHandlerBoundToURL, precacheAndRoute, type PrecacheEntry } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
-import { API_PATH, isSkipWaitingMessage } from './shared/sw-protocol';
+import { readMeta } from './data/db';
+import { refreshReturned } from './data/returned';
+import { replayOutbox } from './data/replay';
+import { notificationPlan, parsePushPayload, type Lang } from './shared/notification';
+import { API_PATH, isReplayMessage, isSkipWaitingMessage } from './shared/sw-protocol';
 
 declare const self: ServiceWorkerGlobalScope & {
   /** Replaced at build time by the precache manifest (injectManifest). */
@@ -56,7 +66,81 @@ self.addEventListener('activate', (event) => {
 self.addEventListener('message', (event) => {
   if (isSkipWaitingMessage(event.data)) {
     void self.skipWaiting();
+  } else if (isReplayMessage(event.data)) {
+    event.waitUntil(replayOutbox({ force: true }).catch(() => undefined));
   }
+});
+
+/** The tag the page registers (data/sync.ts SYNC_TAG). */
+const SYNC_TAG = 'fieldcert-outbox';
+
+interface SyncEvent extends ExtendableEvent {
+  readonly tag: string;
+  readonly lastChance?: boolean;
+}
+
+// Background Sync: the browser wakes this worker when the phone is online again, even with the
+// app closed. Rejecting tells the browser the outbox is not done, so it tries again later (with
+// its own back-off); entries waiting for a person do not count as "not done".
+self.addEventListener('sync' as keyof ServiceWorkerGlobalScopeEventMap, (event) => {
+  const e = event as unknown as SyncEvent;
+  if (e.tag !== SYNC_TAG) return;
+  e.waitUntil(
+    replayOutbox({ force: true }).then((result) => {
+      if (result.stoppedBy === 'retry') throw new Error(`outbox not sent: ${result.error?.code ?? 'retry'}`);
+    }),
+  );
+});
+
+async function language(): Promise<Lang> {
+  try {
+    const lang = await readMeta('lang');
+    return lang === 'en' ? 'en' : 'zh-CN';
+  } catch {
+    return 'zh-CN';
+  }
+}
+
+self.addEventListener('push', (event) => {
+  const payload = parsePushPayload(event.data?.text() ?? null);
+  event.waitUntil(
+    (async () => {
+      const plan = payload === null ? null : notificationPlan(payload, await language());
+      const title = plan?.title ?? 'fieldcert';
+      await self.registration.showNotification(title, {
+        body: plan?.body ?? '',
+        tag: plan?.tag ?? 'fieldcert',
+        data: { url: plan?.url ?? '/' },
+        icon: '/icons/icon-192.png',
+        badge: '/icons/icon-192.png',
+        lang: await language(),
+      });
+      if (payload?.type === 'evaluation.returned') {
+        // Best effort: the page pulls it again on start-up if this fails (offline, signed out).
+        await refreshReturned().catch(() => undefined);
+      }
+    })(),
+  );
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const data = event.notification.data as { url?: unknown } | null;
+  const path = typeof data?.url === 'string' && data.url.startsWith('/') ? data.url : '/';
+  const url = new URL(path, self.location.origin).href;
+  event.waitUntil(
+    (async () => {
+      const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+      const client = windows.find((w) => new URL(w.url).origin === self.location.origin);
+      if (client !== undefined) {
+        // The page routes it (src/main.ts listens for NAVIGATE): no reload, drafts stay open.
+        client.postMessage({ type: 'NAVIGATE', url });
+        await client.focus().catch(() => undefined);
+        return;
+      }
+      await self.clients.openWindow(url);
+    })(),
+  );
 });
 
 // Take control of open pages as soon as this worker activates. On a first

@@ -20,6 +20,17 @@ export function isSkipWaitingMessage(data: unknown): data is SkipWaitingMessage 
   );
 }
 
+/** Asks the service worker to send the outbox now (it takes the outbox lock like the page). */
+export interface ReplayMessage {
+  type: 'REPLAY_OUTBOX';
+}
+
+export const REPLAY_MESSAGE: ReplayMessage = { type: 'REPLAY_OUTBOX' };
+
+export function isReplayMessage(data: unknown): data is ReplayMessage {
+  return typeof data === 'object' && data !== null && (data as { type?: unknown }).type === REPLAY_MESSAGE.type;
+}
+
 /**
  * The JSON API's paths: `/api`, `/api/...` and `/api?...`, not `/apiary`.
  * Tested against a pathname, or pathname + search (Workbox navigation denylist).

@@ -1,0 +1,133 @@
+/**
+ * Queueing a visit for the server (persist first, then send: STYLE.md "The outbox pattern").
+ * `submitVisit` writes every request the visit needs into the outbox in ONE transaction with the
+ * draft's new status, so a visit is either wholly queued or not at all; data/replay.ts sends
+ * them later, in order. Worker-safe.
+ */
+import { createBody, editBody } from '../shared/wire';
+import { transact, type Tx } from './db';
+import { getDraftIn } from './drafts';
+import { announceChange } from './events';
+import type { OutboxEntry, VisitDraft } from './types';
+
+/** Why a visit cannot be queued (the UI shows it; nothing was written). */
+export class OutboxError extends Error {
+  readonly code: 'NO_DRAFT' | 'ALREADY_QUEUED' | 'ALREADY_SYNCED' | 'NOT_RETURNED';
+  constructor(code: OutboxError['code'], message: string) {
+    super(message);
+    this.name = 'OutboxError';
+    this.code = code;
+  }
+}
+
+/** Hooks run after something was queued (data/sync.ts asks for a replay / Background Sync). */
+const enqueuedHooks = new Set<() => void>();
+export function onEnqueued(hook: () => void): () => void {
+  enqueuedHooks.add(hook);
+  return () => enqueuedHooks.delete(hook);
+}
+
+function entry(partial: Pick<OutboxEntry, 'kind' | 'draftId'> & Partial<OutboxEntry>): OutboxEntry {
+  return {
+    createdAt: new Date().toISOString(),
+    attempts: 0,
+    lastAttemptAt: null,
+    lastError: null,
+    state: 'pending',
+    ...partial,
+  };
+}
+
+/**
+ * Queue a new visit for the server: each photo the server has not confirmed (PUT
+ * /api/evidence/<id>), then the evaluation with `submit: true` (PUT /api/evaluations/<id>,
+ * or a PATCH if the server already has it). draft.status becomes 'queued'.
+ *
+ * A visit whose entries were blocked (a validation error, say) can be corrected and submitted
+ * again: its blocked create/edit (the server wrote nothing for them) is replaced by one with the
+ * corrected content, and its blocked uploads are tried again.
+ */
+export async function submitVisit(draftId: string): Promise<void> {
+  await enqueueVisit(draftId, 'submit');
+}
+
+/**
+ * Queue the correction of a returned visit: new photos, then PATCH /api/evaluations/<id> with
+ * If-Match of the version the server returned it at and `submit: true`.
+ */
+export async function resubmitVisit(draftId: string): Promise<void> {
+  await enqueueVisit(draftId, 'resubmit');
+}
+
+async function enqueueVisit(draftId: string, why: 'submit' | 'resubmit'): Promise<void> {
+  await transact(['drafts', 'photos', 'outbox', 'meta'], 'readwrite', async (tx) => {
+    const draft = await getDraftIn(tx, draftId);
+    if (draft === undefined) throw new OutboxError('NO_DRAFT', `No visit ${draftId} on this phone`);
+    const entries = await tx.byIndex('outbox', 'draftId', draft.id);
+    const blocked = entries.filter((e) => e.state === 'blocked');
+    const fixing = draft.status === 'queued' && blocked.length > 0;
+    if (why === 'resubmit' && draft.status !== 'returned' && !fixing) {
+      throw new OutboxError('NOT_RETURNED', 'Only a returned visit can be corrected and resubmitted');
+    }
+    if (draft.status === 'queued' && !fixing) {
+      throw new OutboxError('ALREADY_QUEUED', 'This visit is already waiting to be sent');
+    }
+    if (draft.status === 'synced') throw new OutboxError('ALREADY_SYNCED', 'The server already has this visit');
+
+    // Blocked creates/edits carry stale content: drop them (the server stored nothing for
+    // them: 422/403/404 write nothing) and queue the current content below. Blocked uploads are
+    // tried again as they are (their photo is the same file).
+    for (const e of blocked) {
+      if (e.kind === 'evidence') {
+        await tx.put('outbox', { ...e, state: 'pending', lastError: null });
+      } else if (e.seq !== undefined) {
+        await tx.delete('outbox', e.seq);
+      }
+    }
+    const pendingUploads = new Set(entries.filter((e) => e.kind === 'evidence').map((e) => e.photoId));
+    for (const link of draft.photos) {
+      if (pendingUploads.has(link.photoId)) continue;
+      const photo = await tx.get('photos', link.photoId);
+      // Not on this phone: the server has it already (a visit pulled back after a return).
+      if (photo === undefined || photo.meta.confirmed) continue;
+      await tx.put('outbox', entry({ kind: 'evidence', draftId: draft.id, photoId: photo.id }));
+      pendingUploads.add(photo.id);
+    }
+    await queueRecord(tx, draft);
+    const next: VisitDraft = { ...draft, status: 'queued', syncError: null, updatedAt: new Date().toISOString() };
+    await tx.put('drafts', next);
+  });
+  announceChange('enqueued');
+  for (const hook of [...enqueuedHooks]) hook();
+}
+
+/** The create (the server has never acknowledged this visit) or the edit (it has). */
+async function queueRecord(tx: Tx, draft: VisitDraft): Promise<void> {
+  if (draft.serverVersion === null) {
+    await tx.put('outbox', entry({ kind: 'create', draftId: draft.id, body: createBody(draft, true) }));
+  } else {
+    await tx.put(
+      'outbox',
+      entry({ kind: 'edit', draftId: draft.id, body: editBody(draft, true), ifMatch: draft.serverVersion }),
+    );
+  }
+}
+
+/** What waits to be sent: evaluation records (creates and edits) and photos. */
+export async function pendingCounts(): Promise<{ records: number; photos: number; blocked: number }> {
+  const all = await transact(['outbox'], 'readonly', (tx) => tx.getAll('outbox'));
+  let records = 0;
+  let photos = 0;
+  let blocked = 0;
+  for (const e of all) {
+    if (e.kind === 'evidence') photos += 1;
+    else records += 1;
+    if (e.state === 'blocked') blocked += 1;
+  }
+  return { records, photos, blocked };
+}
+
+/** The outbox in replay order (the UI's detail view and the tests). */
+export async function listOutbox(): Promise<OutboxEntry[]> {
+  return transact(['outbox'], 'readonly', (tx) => tx.getAll('outbox'));
+}

@@ -1,0 +1,117 @@
+/**
+ * Photos kept on the phone until the server confirms their SHA-256 (the photos store). The
+ * image work (decoding, downscaling) is in data/photos.ts, which needs a canvas; this part only
+ * hashes and stores, so the service worker and the tests use it too.
+ */
+import { isoWithOffset, toHex } from '../shared/wire';
+import { StorageError, toStorageError, transact } from './db';
+import { announceChange } from './events';
+import type { GeoFix, PhotoRecord, StoredPhoto } from './types';
+
+/** SHA-256 of a blob, lower-case hex (WebCrypto). */
+export async function sha256Hex(blob: Blob): Promise<string> {
+  const bytes = await blob.arrayBuffer();
+  return toHex(await crypto.subtle.digest('SHA-256', bytes));
+}
+
+export interface ProcessedImage {
+  blob: Blob;
+  width: number;
+  height: number;
+  originalSize: number;
+  fileName: string | null;
+}
+
+/**
+ * Hash `image.blob` and store it with its record in ONE transaction that also links it to its
+ * draft (if the draft exists), and resolve only once that transaction has committed.
+ */
+export async function storePhoto(
+  image: ProcessedImage,
+  opts: { evaluationId: string; item: string | null; fix: GeoFix | null; capturedAt?: Date },
+): Promise<PhotoRecord> {
+  const capturedAt = isoWithOffset(opts.capturedAt ?? new Date());
+  const sha256 = await sha256Hex(image.blob);
+  const meta: PhotoRecord = {
+    id: crypto.randomUUID(),
+    evaluationId: opts.evaluationId,
+    item: opts.item,
+    sha256,
+    size: image.blob.size,
+    originalSize: image.originalSize,
+    width: image.width,
+    height: image.height,
+    mediaType: 'image/jpeg',
+    capturedAt,
+    fix: opts.fix === null ? null : { ...opts.fix },
+    confirmed: false,
+    fileName: image.fileName,
+  };
+  const record: StoredPhoto = { id: meta.id, evaluationId: meta.evaluationId, meta, blob: image.blob };
+  try {
+    await transact(['photos', 'drafts'], 'readwrite', async (tx) => {
+      await tx.put('photos', record);
+      const draft = await tx.get('drafts', opts.evaluationId);
+      if (draft !== undefined && !draft.photos.some((p) => p.photoId === meta.id)) {
+        await tx.put('drafts', {
+          ...draft,
+          photos: [...draft.photos, { photoId: meta.id, item: opts.item }],
+          updatedAt: new Date().toISOString(),
+        });
+      }
+    });
+  } catch (error) {
+    throw toStorageError(error);
+  }
+  announceChange('photo');
+  return meta;
+}
+
+export async function getPhotoBlob(id: string): Promise<Blob | undefined> {
+  const photo = await transact(['photos'], 'readonly', (tx) => tx.get('photos', id));
+  return photo?.blob;
+}
+
+export async function getPhoto(id: string): Promise<PhotoRecord | undefined> {
+  const photo = await transact(['photos'], 'readonly', (tx) => tx.get('photos', id));
+  return photo?.meta;
+}
+
+/** The photos of a visit, in capture order. */
+export async function listPhotos(evaluationId: string): Promise<PhotoRecord[]> {
+  const found = await transact(['photos'], 'readonly', (tx) => tx.byIndex('photos', 'evaluationId', evaluationId));
+  return found.map((p) => p.meta).sort((a, b) => (a.capturedAt < b.capturedAt ? -1 : a.capturedAt > b.capturedAt ? 1 : 0));
+}
+
+/**
+ * Delete a photo the server does not have: one taken by mistake, or one the server refused
+ * (its upload blocked). Refused for a confirmed photo (the evaluation may cite it) and for one
+ * whose upload is still waiting to be sent (the visit is queued with it).
+ */
+export async function deletePhoto(id: string): Promise<void> {
+  await transact(['photos', 'drafts', 'outbox'], 'readwrite', async (tx) => {
+    const photo = await tx.get('photos', id);
+    if (photo === undefined) return;
+    if (photo.meta.confirmed) {
+      throw new StorageError('unknown', 'This photo is on the server already and stays with the visit');
+    }
+    const entries = await tx.byIndex('outbox', 'draftId', photo.evaluationId);
+    for (const e of entries) {
+      if (e.kind !== 'evidence' || e.photoId !== id) continue;
+      if (e.state === 'pending') {
+        throw new StorageError('unknown', 'This photo is waiting to be sent with its visit');
+      }
+      if (e.seq !== undefined) await tx.delete('outbox', e.seq);
+    }
+    await tx.delete('photos', id);
+    const draft = await tx.get('drafts', photo.evaluationId);
+    if (draft !== undefined) {
+      await tx.put('drafts', {
+        ...draft,
+        photos: draft.photos.filter((p) => p.photoId !== id),
+        updatedAt: new Date().toISOString(),
+      });
+    }
+  });
+  announceChange('photo');
+}

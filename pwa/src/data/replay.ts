@@ -1,0 +1,474 @@
+/**
+ * Sending the outbox (docs/sync.md, docs/evidence.md). Runs in the window and in the service
+ * worker (Background Sync), never both at once (data/lock.ts). Rules:
+ *
+ * - In order (`seq`), one request at a time; every request is safe to repeat (client UUIDs,
+ *   PUT, If-Match pinned before the first attempt), so a request cut off half way is simply
+ *   sent again.
+ * - An entry leaves the outbox only in the same transaction that records the server's
+ *   confirmation (a photo: the server's SHA-256 equals ours; a record: its ETag version).
+ * - A failure that time cures (no network, 5xx, 429, a cut-off upload) keeps the entry, stops
+ *   the run and backs off (2 s … 10 min, with jitter); an answer that needs a person (validation,
+ *   conflict, forbidden) keeps the entry as `blocked`, records the error on the draft, and lets
+ *   other visits go on.
+ */
+import { backoffDelay } from '../shared/backoff';
+import { decide, type Decision, type Failure } from '../shared/outcome';
+import { editBody, parseEtagVersion, type EvaluationCreateBody } from '../shared/wire';
+import { ApiError, NetworkError, apiFetch } from './api';
+import { transact, type Tx } from './db';
+import { announceChange } from './events';
+import { newOwnerId, renewLease, withOutboxLock } from './lock';
+import { sha256Hex } from './photo-store';
+import type { OutboxEntry, SyncError, SyncMeta, VisitDraft } from './types';
+
+export interface ReplayResult {
+  /** false: another context was sending, or the back-off time has not come (and not forced). */
+  ran: boolean;
+  /** Entries the server confirmed in this run. */
+  sent: number;
+  /** Why the run stopped early: null when the outbox was worked through. */
+  stoppedBy: null | 'retry' | 'auth' | 'lease-lost' | 'backoff' | 'busy';
+  error: SyncError | null;
+}
+
+/** The evaluation as GET/PUT/PATCH answer it (the fields the phone uses). */
+interface EvaluationAnswer {
+  id: string;
+  status: string;
+  version: number;
+  content?: { content_hash?: string };
+  events?: { to_status: string; comment: string | null; at: string }[];
+}
+
+const INITIAL_META: SyncMeta = { failures: 0, nextAttemptAt: 0, lastSuccessAt: null, lastError: null };
+
+export async function readSyncMeta(): Promise<SyncMeta> {
+  const meta = await transact(['meta'], 'readonly', (tx) => tx.meta('sync'));
+  return { ...INITIAL_META, ...(meta ?? {}) };
+}
+
+async function updateSyncMeta(change: (m: SyncMeta) => SyncMeta): Promise<SyncMeta> {
+  return transact(['meta'], 'readwrite', async (tx) => {
+    const next = change({ ...INITIAL_META, ...((await tx.meta('sync')) ?? {}) });
+    await tx.setMeta('sync', next);
+    return next;
+  });
+}
+
+function toSyncError(error: unknown): SyncError {
+  if (error instanceof LocalProblem) return { code: error.code, message: error.message, status: 0 };
+  if (error instanceof ApiError) {
+    return { code: error.code, message: error.message, status: error.status, details: error.details };
+  }
+  if (error instanceof NetworkError) {
+    return { code: error.timedOut ? 'TIMEOUT' : 'NETWORK', message: error.message, status: 0 };
+  }
+  const name = typeof error === 'object' && error !== null ? (error as { name?: string }).name : undefined;
+  if (name === 'StorageError') {
+    const kind = (error as { kind?: string }).kind ?? 'unknown';
+    return { code: kind === 'quota' ? 'STORAGE_QUOTA' : 'STORAGE_ERROR', message: (error as Error).message, status: 0 };
+  }
+  return { code: 'CLIENT_ERROR', message: error instanceof Error ? error.message : String(error), status: 0 };
+}
+
+function failureOf(error: unknown): Failure {
+  if (error instanceof ApiError) return { status: error.status, code: error.code, details: error.details };
+  return { status: 0, code: error instanceof NetworkError ? 'NETWORK' : 'CLIENT_ERROR', details: null };
+}
+
+/** Options for tests: the clock and the jitter source. */
+export interface ReplayOptions {
+  /** Ignore the back-off wait (the user tapped "sync now"; Background Sync fired). */
+  force?: boolean;
+  now?: () => number;
+  random?: () => number;
+  /** Who holds the lease (default: a fresh id per run). */
+  owner?: string;
+}
+
+/** Send the outbox (see the module comment). */
+export async function replayOutbox(options: ReplayOptions = {}): Promise<ReplayResult> {
+  const now = options.now ?? Date.now;
+  if (!options.force) {
+    const meta = await readSyncMeta();
+    if (meta.nextAttemptAt > now()) return { ran: false, sent: 0, stoppedBy: 'backoff', error: meta.lastError };
+  }
+  const owner = options.owner ?? newOwnerId();
+  const outcome = await withOutboxLock(owner, () => new Run(owner, now, options.random ?? Math.random).run());
+  if (!outcome.ran) return { ran: false, sent: 0, stoppedBy: 'busy', error: null };
+  announceChange('replayed');
+  return outcome.result;
+}
+
+class Run {
+  private sent = 0;
+  /** Drafts already given one "upload the missing evidence" round or one 412 re-pin this run. */
+  private reuploaded = new Set<string>();
+  private repinned = new Set<number>();
+
+  constructor(
+    private readonly owner: string,
+    private readonly now: () => number,
+    private readonly random: () => number,
+  ) {}
+
+  async run(): Promise<ReplayResult> {
+    for (;;) {
+      const next = await this.nextEntry();
+      if (next === null) break;
+      if (!(await renewLease(this.owner, this.now()))) {
+        return { ran: true, sent: this.sent, stoppedBy: 'lease-lost', error: null };
+      }
+      const stop = await this.process(next);
+      if (stop !== null) return stop;
+    }
+    const blockedError = await this.firstBlockedError();
+    await updateSyncMeta((m) => ({
+      ...m,
+      failures: 0,
+      nextAttemptAt: 0,
+      lastSuccessAt: new Date(this.now()).toISOString(),
+      lastError: blockedError,
+    }));
+    return { ran: true, sent: this.sent, stoppedBy: null, error: blockedError };
+  }
+
+  /** The first pending entry of a visit that has no blocked entry (those wait for a person). */
+  private async nextEntry(): Promise<OutboxEntry | null> {
+    const all = await transact(['outbox'], 'readonly', (tx) => tx.getAll('outbox'));
+    const blockedDrafts = new Set(all.filter((e) => e.state === 'blocked').map((e) => e.draftId));
+    return all.find((e) => e.state === 'pending' && !blockedDrafts.has(e.draftId)) ?? null;
+  }
+
+  private async firstBlockedError(): Promise<SyncError | null> {
+    const all = await transact(['outbox'], 'readonly', (tx) => tx.getAll('outbox'));
+    return all.find((e) => e.state === 'blocked')?.lastError ?? null;
+  }
+
+  /** Send one entry and record the outcome; a ReplayResult when the run must stop. */
+  private async process(entry: OutboxEntry): Promise<ReplayResult | null> {
+    const seq = entry.seq as number;
+    // Count the attempt (and, for an edit, pin its If-Match) BEFORE sending, so whatever
+    // happens next, a replay sends the very same request.
+    const prepared = await transact(['outbox', 'drafts'], 'readwrite', async (tx) => {
+      const current = await tx.get('outbox', seq);
+      if (current === undefined || current.state !== 'pending') return null;
+      const draft = await tx.get('drafts', current.draftId);
+      const next: OutboxEntry = { ...current, attempts: current.attempts + 1, lastAttemptAt: new Date(this.now()).toISOString() };
+      if (next.kind === 'edit' && (next.ifMatch === null || next.ifMatch === undefined)) {
+        next.ifMatch = draft?.serverVersion ?? null;
+      }
+      await tx.put('outbox', next);
+      return next;
+    });
+    if (prepared === null) return null; // changed under us (the user re-queued it): look again
+    try {
+      switch (prepared.kind) {
+        case 'evidence':
+          await this.sendEvidence(prepared);
+          break;
+        case 'create':
+          await this.sendCreate(prepared);
+          break;
+        case 'edit':
+          await this.sendEdit(prepared);
+          break;
+      }
+      this.sent += 1;
+      return null;
+    } catch (error) {
+      return this.handleFailure(prepared, error);
+    }
+  }
+
+  private async sendEvidence(entry: OutboxEntry): Promise<void> {
+    const photo = await transact(['photos'], 'readonly', (tx) => tx.get('photos', entry.photoId ?? ''));
+    if (photo === undefined) {
+      throw new LocalProblem('PHOTO_MISSING', 'The photo is no longer on this phone');
+    }
+    if (!photo.meta.confirmed) {
+      const m = photo.meta;
+      const headers: Record<string, string> = { 'X-Content-SHA256': m.sha256, 'X-Captured-At': m.capturedAt };
+      if (m.fix !== null) {
+        headers['X-Capture-Latitude'] = String(m.fix.latitude);
+        headers['X-Capture-Longitude'] = String(m.fix.longitude);
+        headers['X-Capture-Accuracy'] = String(m.fix.accuracy_m);
+      }
+      if (m.fileName) headers['X-Original-Filename'] = encodeURIComponent(m.fileName);
+      const { data } = await apiFetch<{ sha256?: string }>('PUT', `/api/evidence/${m.id}`, { body: photo.blob, headers });
+      if (data?.sha256 !== m.sha256) {
+        // Never drop a photo on an answer that does not name our hash.
+        throw new LocalProblem('SHA256_NOT_CONFIRMED', `The server answered SHA-256 ${String(data?.sha256)}, not ${m.sha256}`);
+      }
+    }
+    await transact(['photos', 'outbox'], 'readwrite', async (tx) => {
+      const stored = await tx.get('photos', photo.id);
+      if (stored !== undefined && !stored.meta.confirmed) {
+        await tx.put('photos', { ...stored, meta: { ...stored.meta, confirmed: true } });
+      }
+      await tx.delete('outbox', entry.seq as number);
+    });
+  }
+
+  private async sendCreate(entry: OutboxEntry): Promise<void> {
+    const answer = await apiFetch<EvaluationAnswer>('PUT', `/api/evaluations/${entry.draftId}`, { json: entry.body });
+    await this.acknowledge(entry, answer.data, answer.etag);
+  }
+
+  private async sendEdit(entry: OutboxEntry): Promise<void> {
+    let base = entry.ifMatch ?? null;
+    if (base === null) {
+      // Never acknowledged on this phone (an adopted id): learn the version first.
+      const current = await apiFetch<EvaluationAnswer>('GET', `/api/evaluations/${entry.draftId}`);
+      base = parseEtagVersion(current.etag) ?? current.data.version;
+      const pinned = base;
+      await transact(['outbox'], 'readwrite', async (tx) => {
+        const stored = await tx.get('outbox', entry.seq as number);
+        if (stored !== undefined) await tx.put('outbox', { ...stored, ifMatch: pinned });
+      });
+    }
+    const answer = await apiFetch<EvaluationAnswer>('PATCH', `/api/evaluations/${entry.draftId}`, {
+      json: entry.body,
+      ifMatch: base,
+    });
+    await this.acknowledge(entry, answer.data, answer.etag);
+  }
+
+  /** The server has the record: drop the entry and note its version, in one transaction. */
+  private async acknowledge(entry: OutboxEntry, data: EvaluationAnswer, etag: string | null): Promise<void> {
+    const version = parseEtagVersion(etag) ?? data.version;
+    await transact(['outbox', 'drafts'], 'readwrite', async (tx) => {
+      await tx.delete('outbox', entry.seq as number);
+      const draft = await tx.get('drafts', entry.draftId);
+      if (draft === undefined) return;
+      const rest = (await tx.byIndex('outbox', 'draftId', entry.draftId)).length;
+      const submitted = data.status !== 'draft' && data.status !== 'returned';
+      await tx.put('drafts', {
+        ...draft,
+        serverVersion: version,
+        serverStatus: data.status,
+        contentHash: data.content?.content_hash ?? draft.contentHash ?? null,
+        status: rest > 0 ? 'queued' : submitted ? 'synced' : draft.status === 'queued' ? 'draft' : draft.status,
+        syncError: null,
+      });
+    });
+  }
+
+  private async handleFailure(entry: OutboxEntry, error: unknown): Promise<ReplayResult | null> {
+    const err = toSyncError(error);
+    let decision: Decision;
+    if (error instanceof LocalProblem) decision = { action: 'blocked' };
+    else if (err.code === 'STORAGE_QUOTA' || err.code === 'STORAGE_ERROR') decision = { action: 'retry' };
+    else decision = decide(entry.kind, failureOf(error));
+
+    switch (decision.action) {
+      case 'retry':
+      case 'auth':
+        return this.stopAndBackOff(entry, err, decision.action, error);
+      case 'blocked':
+        await this.block(entry, err);
+        return null;
+      case 'adopt':
+        return this.adopt(entry, decision.evaluationId, err);
+      case 'upload-missing':
+        return this.uploadMissing(entry, decision.evidenceIds, err);
+      case 'refetch':
+        return this.refetch(entry, err);
+      case 'recheck-hash':
+        return this.recheckHash(entry, err);
+    }
+  }
+
+  private async stopAndBackOff(
+    entry: OutboxEntry,
+    err: SyncError,
+    reason: 'retry' | 'auth',
+    error: unknown,
+  ): Promise<ReplayResult> {
+    const retryAfter = error instanceof ApiError ? error.retryAfter : null;
+    await transact(['outbox'], 'readwrite', async (tx) => {
+      const stored = await tx.get('outbox', entry.seq as number);
+      if (stored !== undefined) await tx.put('outbox', { ...stored, lastError: err });
+    });
+    await updateSyncMeta((m) => {
+      const failures = m.failures + 1;
+      return { ...m, failures, nextAttemptAt: this.now() + backoffDelay(failures, this.random(), retryAfter), lastError: err };
+    });
+    return { ran: true, sent: this.sent, stoppedBy: reason, error: err };
+  }
+
+  /** Keep the entry for a person; the draft shows why. Other visits go on. */
+  private async block(entry: OutboxEntry, err: SyncError): Promise<void> {
+    await transact(['outbox', 'drafts'], 'readwrite', async (tx) => {
+      const stored = await tx.get('outbox', entry.seq as number);
+      if (stored !== undefined) await tx.put('outbox', { ...stored, state: 'blocked', lastError: err });
+      const draft = await tx.get('drafts', entry.draftId);
+      if (draft !== undefined) await tx.put('drafts', { ...draft, syncError: err });
+    });
+  }
+
+  /**
+   * 409 CONFLICT on create: the server recorded this assignment under `evaluationId` (the phone
+   * lost that record: storage cleared, a reinstall). Adopt that id: the draft, its photos and
+   * its entries move to it, the create becomes an edit of the server's record, and the old id
+   * is kept as an alias so the UI's links still find the visit.
+   */
+  private async adopt(entry: OutboxEntry, evaluationId: string, err: SyncError): Promise<ReplayResult | null> {
+    const oldId = entry.draftId;
+    const adopted = await transact(['drafts', 'photos', 'outbox', 'meta'], 'readwrite', async (tx) => {
+      const draft = await tx.get('drafts', oldId);
+      if (draft === undefined || (await tx.get('drafts', evaluationId)) !== undefined) return false;
+      await moveDraft(tx, draft, evaluationId);
+      for (const e of await tx.byIndex('outbox', 'draftId', oldId)) {
+        const moved: OutboxEntry = { ...e, draftId: evaluationId };
+        if (e.seq === entry.seq && e.kind === 'create') {
+          moved.kind = 'edit';
+          moved.body = editBody(
+            {
+              ...draft,
+              // The create's snapshot, not the live draft: the queued content is what is sent.
+              ...snapshotToContent(e.body as EvaluationCreateBody),
+            },
+            (e.body as EvaluationCreateBody).submit,
+          );
+          moved.ifMatch = null;
+          moved.lastError = null;
+        }
+        await tx.put('outbox', moved);
+      }
+      return true;
+    });
+    if (!adopted) {
+      await this.block(entry, err);
+    }
+    return null;
+  }
+
+  /**
+   * 422 with `missing_evidence`: upload those photos (they are on the phone), then replay the
+   * create. The visit's entries move behind the new uploads, keeping their order.
+   */
+  private async uploadMissing(entry: OutboxEntry, ids: string[], err: SyncError): Promise<ReplayResult | null> {
+    if (this.reuploaded.has(entry.draftId)) {
+      // The server still misses them right after confirming them: not something a retry fixes.
+      await this.block(entry, err);
+      return null;
+    }
+    this.reuploaded.add(entry.draftId);
+    const ok = await transact(['photos', 'outbox'], 'readwrite', async (tx) => {
+      for (const id of ids) {
+        const photo = await tx.get('photos', id);
+        if (photo === undefined) return false;
+        if (photo.meta.confirmed) await tx.put('photos', { ...photo, meta: { ...photo.meta, confirmed: false } });
+      }
+      const entries = await tx.byIndex('outbox', 'draftId', entry.draftId);
+      entries.sort((a, b) => (a.seq as number) - (b.seq as number));
+      const queuedUploads = new Set(entries.filter((e) => e.kind === 'evidence').map((e) => e.photoId));
+      for (const e of entries) await tx.delete('outbox', e.seq as number);
+      for (const id of ids) {
+        if (queuedUploads.has(id)) continue;
+        await tx.put('outbox', {
+          kind: 'evidence',
+          draftId: entry.draftId,
+          photoId: id,
+          createdAt: new Date(this.now()).toISOString(),
+          attempts: 0,
+          lastAttemptAt: null,
+          lastError: null,
+          state: 'pending',
+        });
+      }
+      for (const e of entries) {
+        const { seq: _old, ...rest } = e;
+        void _old;
+        await tx.put('outbox', rest);
+      }
+      return true;
+    });
+    if (!ok) {
+      await this.block(entry, { ...err, code: 'MISSING_EVIDENCE', message: 'The server misses a photo this phone no longer has' });
+    }
+    return null;
+  }
+
+  /**
+   * 412 on an edit: someone (this user on another phone) changed the record. GET it; if it is
+   * still editable, base the edit on the current version and send it again (each field sent
+   * replaces the server's: the correction made here wins, as the evaluator is the only writer);
+   * if it moved on (submitted, accepted ...), keep the edit for the person to decide.
+   */
+  private async refetch(entry: OutboxEntry, err: SyncError): Promise<ReplayResult | null> {
+    const seq = entry.seq as number;
+    if (this.repinned.has(seq)) return this.stopAndBackOff(entry, err, 'retry', null);
+    this.repinned.add(seq);
+    let current: { data: EvaluationAnswer; etag: string | null };
+    try {
+      current = await apiFetch<EvaluationAnswer>('GET', `/api/evaluations/${entry.draftId}`);
+    } catch (error) {
+      return this.handleFailure(entry, error);
+    }
+    const status = current.data.status;
+    if (status !== 'draft' && status !== 'returned') {
+      await this.block(entry, { ...err, details: { ...(asRecord(err.details)), server_status: status } });
+      return null;
+    }
+    const version = parseEtagVersion(current.etag) ?? current.data.version;
+    await transact(['outbox', 'drafts'], 'readwrite', async (tx) => {
+      const stored = await tx.get('outbox', seq);
+      if (stored !== undefined) await tx.put('outbox', { ...stored, ifMatch: version, lastError: err });
+      const draft = await tx.get('drafts', entry.draftId);
+      if (draft !== undefined) await tx.put('drafts', { ...draft, serverVersion: version, serverStatus: status });
+    });
+    return null;
+  }
+
+  /** 422 EVIDENCE_HASH_MISMATCH: damaged in transit (retry) or on the phone (a person). */
+  private async recheckHash(entry: OutboxEntry, err: SyncError): Promise<ReplayResult | null> {
+    const photo = await transact(['photos'], 'readonly', (tx) => tx.get('photos', entry.photoId ?? ''));
+    if (photo !== undefined && (await sha256Hex(photo.blob)) === photo.meta.sha256) {
+      return this.stopAndBackOff(entry, err, 'retry', null);
+    }
+    await this.block(entry, { ...err, code: 'LOCAL_PHOTO_DAMAGED', message: 'The photo stored on this phone is damaged' });
+    return null;
+  }
+}
+
+/** A problem found on the phone, not by the server: the entry needs a person. */
+class LocalProblem extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'LocalProblem';
+  }
+}
+
+function asRecord(v: unknown): Record<string, unknown> {
+  return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+}
+
+function snapshotToContent(body: EvaluationCreateBody): Partial<VisitDraft> {
+  return {
+    ratings: body.ratings,
+    notes: body.notes,
+    itemNotes: body.item_notes,
+    startedAt: body.started_at,
+    endedAt: body.ended_at,
+    gpsFixes: body.gps_fixes,
+    photos: body.evidence.map((e) => ({ photoId: e.evidence_id, item: e.item })),
+  };
+}
+
+/** Re-key a draft (and its photos) to `newId`, leaving an alias from the old id. */
+async function moveDraft(tx: Tx, draft: VisitDraft, newId: string): Promise<void> {
+  await tx.put('drafts', { ...draft, id: newId, serverVersion: null });
+  await tx.delete('drafts', draft.id);
+  await tx.setMeta(`alias:${draft.id}`, newId);
+  for (const photo of await tx.byIndex('photos', 'evaluationId', draft.id)) {
+    await tx.put('photos', { ...photo, evaluationId: newId, meta: { ...photo.meta, evaluationId: newId } });
+  }
+}
+
+export type { EvaluationAnswer };

@@ -1,0 +1,145 @@
+/**
+ * Learning that a visit came back (docs/sync.md "Reconcile"): GET /api/sync/mine lists the
+ * server's evaluations of this user with their status and version; for each one that is
+ * `returned` (or whose version moved) the evaluation itself is read for the auditor's comment
+ * and the content. Worker-safe: the service worker runs it when a "returned" push arrives.
+ */
+import { apiFetch } from './api';
+import { transact } from './db';
+import { announceChange } from './events';
+import type { EvaluationAnswer } from './replay';
+import type { GeoFix, Rating, VisitDraft } from './types';
+
+interface MineAnswer {
+  server_time: string;
+  evaluations: { id: string; version: number; content_hash: string; status: string; updated_at: string }[];
+}
+
+interface EvaluationDetail extends EvaluationAnswer {
+  engagement_id: string;
+  site_id: string;
+  assignment_id: string | null;
+  mode: string;
+  content: {
+    content_hash?: string;
+    ratings: Record<string, unknown>;
+    notes: string;
+    item_notes: Record<string, string>;
+    started_at: string | null;
+    ended_at: string | null;
+    gps_fixes: GeoFix[];
+    evidence: { evidence_id: string; item: string | null }[];
+  };
+  events: { to_status: string; comment: string | null; at: string }[];
+}
+
+/** The comment of the latest return (events are in time order; take the last `returned`). */
+export function returnCommentOf(events: EvaluationDetail['events']): string | null {
+  for (let i = events.length - 1; i >= 0; i -= 1) {
+    const e = events[i];
+    if (e !== undefined && e.to_status === 'returned') return e.comment ?? null;
+  }
+  return null;
+}
+
+/**
+ * The server keeps α as the decimal text it was sent as ("0.75"); the API takes α as a JSON
+ * number (docs/sync.md), so turn it back into one before the shopper edits and resends it.
+ */
+export function ratingsFromServer(ratings: Record<string, unknown>): Record<string, Rating> {
+  const out: Record<string, Rating> = {};
+  for (const [item, raw] of Object.entries(ratings ?? {})) {
+    const r = { ...(raw as Record<string, unknown>) };
+    if (typeof r['alpha'] === 'string' && r['alpha'].trim() !== '' && Number.isFinite(Number(r['alpha']))) {
+      r['alpha'] = Number(r['alpha']);
+    }
+    out[item] = r as Rating;
+  }
+  return out;
+}
+
+/**
+ * Pull the server's view of my evaluations and mark returned drafts (with the comment, the
+ * server's version for If-Match, and the server's content, which is what the auditor saw).
+ * A returned visit this phone does not have (another phone, storage cleared) becomes a draft.
+ * Drafts with entries still in the outbox are left alone: the outbox is newer than the server.
+ * Resolves with the ids of the visits that became `returned`.
+ */
+export async function refreshReturned(): Promise<string[]> {
+  const { data: mine } = await apiFetch<MineAnswer>('GET', '/api/sync/mine');
+  const local = await transact(['drafts', 'outbox'], 'readonly', async (tx) => {
+    const drafts = await tx.getAll('drafts');
+    const busy = new Set((await tx.getAll('outbox')).map((e) => e.draftId));
+    return { drafts: new Map(drafts.map((d) => [d.id, d])), busy };
+  });
+  const returned: string[] = [];
+  for (const ev of mine.evaluations) {
+    if (local.busy.has(ev.id)) continue;
+    const draft = local.drafts.get(ev.id);
+    if (ev.status !== 'returned') {
+      // Keep the server's status in view (accepted, rejected, ...) for the visit list.
+      if (draft !== undefined && (draft.serverStatus !== ev.status || draft.serverVersion !== ev.version)) {
+        await transact(['drafts'], 'readwrite', async (tx) => {
+          const d = await tx.get('drafts', ev.id);
+          if (d === undefined) return;
+          await tx.put('drafts', {
+            ...d,
+            serverStatus: ev.status,
+            serverVersion: ev.version,
+            status: d.status === 'returned' ? 'synced' : d.status,
+          });
+        });
+      }
+      continue;
+    }
+    if (draft !== undefined && draft.status === 'returned' && draft.serverVersion === ev.version && draft.serverStatus === 'returned') {
+      continue; // known already (and maybe being corrected: keep the shopper's edits)
+    }
+    const { data, etag } = await apiFetch<EvaluationDetail>('GET', `/api/evaluations/${ev.id}`);
+    const version = etag !== null && /"v(\d+)"/.test(etag) ? Number(/"v(\d+)"/.exec(etag)?.[1]) : data.version;
+    await transact(['drafts', 'outbox'], 'readwrite', async (tx) => {
+      if ((await tx.byIndex('outbox', 'draftId', ev.id)).length > 0) return; // queued meanwhile
+      const current = await tx.get('drafts', ev.id);
+      const base: VisitDraft = current ?? {
+        id: data.id,
+        engagementId: data.engagement_id,
+        siteId: data.site_id,
+        assignmentId: data.assignment_id,
+        mode: data.mode,
+        ratings: {},
+        notes: '',
+        itemNotes: {},
+        startedAt: null,
+        endedAt: null,
+        gpsFixes: [],
+        photos: [],
+        status: 'returned',
+        serverVersion: null,
+        returnComment: null,
+        updatedAt: new Date().toISOString(),
+      };
+      const c = data.content;
+      await tx.put('drafts', {
+        ...base,
+        // The server's content is what was reviewed; the shopper corrects that.
+        ratings: ratingsFromServer(c.ratings),
+        notes: c.notes,
+        itemNotes: c.item_notes,
+        startedAt: c.started_at,
+        endedAt: c.ended_at,
+        gpsFixes: c.gps_fixes,
+        photos: c.evidence.map((e) => ({ photoId: e.evidence_id, item: e.item })),
+        status: 'returned',
+        serverStatus: 'returned',
+        serverVersion: version,
+        contentHash: c.content_hash ?? null,
+        returnComment: returnCommentOf(data.events ?? []),
+        syncError: null,
+        updatedAt: new Date().toISOString(),
+      });
+      returned.push(ev.id);
+    });
+  }
+  if (returned.length > 0) announceChange('returned');
+  return returned;
+}

@@ -1,0 +1,122 @@
+/**
+ * The records the data layer keeps in IndexedDB (data/db.ts owns the stores). Plain data only:
+ * everything here must survive the structured clone into IndexedDB, in the window and in the
+ * service worker alike.
+ */
+import type { GeoFix, Rating } from '../shared/wire';
+
+export type { GeoFix, Rating };
+
+/** A visit recorded on the phone; its id becomes the evaluation id on the server. */
+export interface VisitDraft {
+  id: string;
+  engagementId: string;
+  siteId: string;
+  assignmentId: string | null;
+  mode: string;
+  ratings: Record<string, Rating>;
+  notes: string;
+  itemNotes: Record<string, string>;
+  startedAt: string | null;
+  endedAt: string | null;
+  gpsFixes: GeoFix[];
+  photos: { photoId: string; item: string | null }[];
+  /**
+   * draft: being recorded or corrected; queued: in the outbox; synced: the server confirmed the
+   * last submission; returned: an auditor sent it back (see returnComment) and it can be edited.
+   */
+  status: 'draft' | 'queued' | 'synced' | 'returned';
+  /** The ETag version the server last returned (null until the server has it). */
+  serverVersion: number | null;
+  /** The auditor's comment when returned. */
+  returnComment: string | null;
+  updatedAt: string;
+  /** The server's status for this evaluation when last seen (submitted, accepted, ...). */
+  serverStatus?: string | null;
+  /** `content.content_hash` of the last acknowledged answer (docs/sync.md "Reconcile"). */
+  contentHash?: string | null;
+  /**
+   * Why this visit's outbox entries stopped and need a person (a validation error, a conflict,
+   * an evaluation no longer editable); null when nothing is wrong.
+   */
+  syncError?: SyncError | null;
+}
+
+/** An error as the UI shows it: the server's code (or one of ours), message and details. */
+export interface SyncError {
+  code: string;
+  message: string;
+  status?: number;
+  details?: unknown;
+}
+
+/** A photo as captured and kept on the phone (the blob lives beside it in the same record). */
+export interface PhotoRecord {
+  /** UUID made at capture: the evidence id on the server and its idempotency key. */
+  id: string;
+  evaluationId: string;
+  item: string | null;
+  /** SHA-256 of the stored bytes, lower-case hex (WebCrypto). */
+  sha256: string;
+  /** Bytes stored (and uploaded). */
+  size: number;
+  /** Bytes of the file the camera gave. */
+  originalSize: number;
+  width: number;
+  height: number;
+  mediaType: 'image/jpeg';
+  /** The device clock at capture, ISO 8601 with offset. */
+  capturedAt: string;
+  fix: GeoFix | null;
+  /** The server answered this id with this SHA-256. */
+  confirmed: boolean;
+  /** The camera file's name, sent as X-Original-Filename. */
+  fileName?: string | null;
+}
+
+export interface StoredPhoto {
+  id: string;
+  evaluationId: string;
+  meta: PhotoRecord;
+  blob: Blob;
+}
+
+/** One request waiting to be sent, in order (`seq`). */
+export interface OutboxEntry {
+  /** Assigned by IndexedDB (autoIncrement): the replay order. */
+  seq?: number;
+  kind: 'evidence' | 'create' | 'edit';
+  /** The visit the entry belongs to (for evidence: the photo's evaluation). */
+  draftId: string;
+  /** evidence: the photo to upload. */
+  photoId?: string;
+  /** create/edit: the JSON body, snapshotted when queued (persist first, then send). */
+  body?: unknown;
+  /**
+   * edit: the version the edit is based on, pinned before the first attempt so a replay sends
+   * the same If-Match (the server recognises its own edit, docs/sync.md "Replayed edits").
+   */
+  ifMatch?: number | null;
+  createdAt: string;
+  attempts: number;
+  lastAttemptAt: string | null;
+  lastError: SyncError | null;
+  /** blocked: needs a person (shown, kept, not retried until the visit is queued again). */
+  state: 'pending' | 'blocked';
+}
+
+/** Replay bookkeeping shared by the window and the service worker (meta store, key 'sync'). */
+export interface SyncMeta {
+  /** Failed runs in a row (back-off exponent); 0 after a success. */
+  failures: number;
+  /** Epoch ms before which timer/online replays wait (syncNow and Background Sync do not). */
+  nextAttemptAt: number;
+  lastSuccessAt: string | null;
+  lastError: SyncError | null;
+}
+
+/** The single-flight lease (meta store, key 'lease'). */
+export interface Lease {
+  owner: string;
+  expiresAt: number;
+}

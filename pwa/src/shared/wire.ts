@@ -1,0 +1,178 @@
+/**
+ * The shapes the phone sends and reads, and the small conversions between the app's records and
+ * the server's JSON (docs/sync.md). Pure: no fetch, no IndexedDB, no DOM.
+ */
+
+/** One reading of the Geolocation API, as the server takes it (`GpsFixSchema`). */
+export interface GeoFix {
+  latitude: number;
+  longitude: number;
+  accuracy_m: number;
+  /** ISO 8601 with the device's offset, e.g. `2026-12-03T10:01:00.000+08:00`. */
+  captured_at: string;
+}
+
+export type Rating = { level?: 1 | 2 | 3 | 4 | 5; alpha?: number; na?: true; reason?: string };
+
+/** The content of an evaluation as `PUT`/`PATCH /api/evaluations/<id>` take it. */
+export interface EvaluationContent {
+  ratings: Record<string, Rating>;
+  notes: string;
+  item_notes: Record<string, string>;
+  started_at: string | null;
+  ended_at: string | null;
+  gps_fixes: GeoFix[];
+  evidence: { evidence_id: string; item: string | null }[];
+}
+
+export interface EvaluationCreateBody extends EvaluationContent {
+  engagement_id: string;
+  site_id: string;
+  assignment_id: string | null;
+  mode: string;
+  submit: boolean;
+}
+
+export interface EvaluationEditBody extends EvaluationContent {
+  submit: boolean;
+}
+
+/** What the create body is made from (a subset of the app's VisitDraft). */
+export interface DraftContent {
+  engagementId: string;
+  siteId: string;
+  assignmentId: string | null;
+  mode: string;
+  ratings: Record<string, Rating>;
+  notes: string;
+  itemNotes: Record<string, string>;
+  startedAt: string | null;
+  endedAt: string | null;
+  gpsFixes: GeoFix[];
+  photos: { photoId: string; item: string | null }[];
+}
+
+function content(d: DraftContent): EvaluationContent {
+  // Item notes left empty in the form are not notes; the server would keep "" as one.
+  const itemNotes: Record<string, string> = {};
+  for (const [item, note] of Object.entries(d.itemNotes)) {
+    if (note.trim() !== '') itemNotes[item] = note;
+  }
+  // Each photo cited once (the server refuses duplicates), in capture order.
+  const seen = new Set<string>();
+  const evidence: { evidence_id: string; item: string | null }[] = [];
+  for (const p of d.photos) {
+    if (seen.has(p.photoId)) continue;
+    seen.add(p.photoId);
+    evidence.push({ evidence_id: p.photoId, item: p.item });
+  }
+  return {
+    ratings: structuredCopy(d.ratings),
+    notes: d.notes,
+    item_notes: itemNotes,
+    started_at: d.startedAt,
+    ended_at: d.endedAt,
+    gps_fixes: d.gpsFixes.map((f) => ({ ...f })),
+    evidence,
+  };
+}
+
+/** `PUT /api/evaluations/<id>`: the whole evaluation, snapshotted when it is queued. */
+export function createBody(d: DraftContent, submit: boolean): EvaluationCreateBody {
+  return {
+    engagement_id: d.engagementId,
+    site_id: d.siteId,
+    assignment_id: d.assignmentId,
+    mode: d.mode,
+    ...content(d),
+    submit,
+  };
+}
+
+/**
+ * `PATCH /api/evaluations/<id>`: every content field (each replaces the server's; sending an
+ * unchanged field adds no version, docs/sync.md "Edits").
+ */
+export function editBody(d: DraftContent, submit: boolean): EvaluationEditBody {
+  return { ...content(d), submit };
+}
+
+function structuredCopy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** The version in an ETag `"v3"` (or `W/"v3"`); null if it is not one of ours. */
+export function parseEtagVersion(etag: string | null): number | null {
+  if (etag === null) return null;
+  const match = /^(?:W\/)?"v(\d+)"$/.exec(etag.trim());
+  return match ? Number(match[1]) : null;
+}
+
+/** The If-Match value for a version. */
+export function ifMatchFor(version: number): string {
+  return `"v${version}"`;
+}
+
+/**
+ * A time as ISO 8601 with the device's own offset (`+08:00`), as the server wants it (an offset
+ * is required; the local one keeps what the shopper saw). `offsetMinutes` is east of UTC, i.e.
+ * `-date.getTimezoneOffset()`.
+ */
+export function isoWithOffset(date: Date, offsetMinutes: number = -date.getTimezoneOffset()): string {
+  const local = new Date(date.getTime() + offsetMinutes * 60_000);
+  const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+  const sign = offsetMinutes >= 0 ? '+' : '-';
+  const abs = Math.abs(offsetMinutes);
+  return (
+    `${local.getUTCFullYear()}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}` +
+    `T${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}` +
+    `.${pad(local.getUTCMilliseconds(), 3)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
+  );
+}
+
+/** Great-circle distance in metres (haversine on the WGS-84 mean radius). */
+export function distanceM(
+  a: { latitude: number; longitude: number },
+  b: { latitude: number; longitude: number },
+): number {
+  const R = 6_371_008.8;
+  const rad = Math.PI / 180;
+  const dLat = (b.latitude - a.latitude) * rad;
+  const dLon = (b.longitude - a.longitude) * rad;
+  const h =
+    Math.sin(dLat / 2) ** 2 +
+    Math.cos(a.latitude * rad) * Math.cos(b.latitude * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * R * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
+/** Lower-case hex of a digest. */
+export function toHex(buffer: ArrayBuffer): string {
+  const bytes = new Uint8Array(buffer);
+  let out = '';
+  for (const b of bytes) out += b.toString(16).padStart(2, '0');
+  return out;
+}
+
+/** Whether bytes start like a JPEG file (SOI marker FF D8 FF), whatever its name says. */
+export function looksLikeJpeg(head: Uint8Array): boolean {
+  return head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff;
+}
+
+/**
+ * The size to draw a `width`×`height` picture at so its long side is at most `maxSide`,
+ * keeping the aspect ratio; unchanged when it already fits.
+ */
+export function fitWithin(
+  width: number,
+  height: number,
+  maxSide: number,
+): { width: number; height: number; scaled: boolean } {
+  const long = Math.max(width, height);
+  if (long <= maxSide) return { width, height, scaled: false };
+  const k = maxSide / long;
+  return {
+    width: Math.max(1, Math.round(width * k)),
+    height: Math.max(1, Math.round(height * k)),
+    scaled: true,
+  };
+}
