@@ -1,0 +1,320 @@
+import { describe, expect, it } from 'vitest';
+import { getDraft, newDraft, saveDraft } from '../../src/data/drafts';
+import { listOutbox, pendingCounts, submitVisit } from '../../src/data/outbox';
+import { getPhoto, listPhotos } from '../../src/data/photo-store';
+import { readSyncMeta, replayOutbox } from '../../src/data/replay';
+import { transact } from '../../src/data/db';
+import type { VisitDraft } from '../../src/data/types';
+import { BACKOFF_CAP_MS } from '../../src/shared/backoff';
+import { ASSIGNMENT, ENGAGEMENT, SITE, recordedVisit, useHarness } from './harness';
+
+const h = useHarness();
+
+describe('replay: the happy path', () => {
+  it('sends the photos, then the evaluation, in order, and confirms each', async () => {
+    const visit = await recordedVisit(2);
+    await submitVisit(visit.id);
+    const result = await replayOutbox();
+    expect(result).toMatchObject({ ran: true, sent: 3, stoppedBy: null });
+    const server = h.server();
+    expect(server.log.filter((l) => !l.includes('csrf'))).toEqual([
+      `PUT /api/evidence/${visit.photos[0]?.photoId}`,
+      `PUT /api/evidence/${visit.photos[1]?.photoId}`,
+      `PUT /api/evaluations/${visit.id}`,
+    ]);
+    expect(await listOutbox()).toEqual([]);
+    const draft = (await getDraft(visit.id)) as VisitDraft;
+    expect(draft).toMatchObject({ status: 'synced', serverVersion: 1, serverStatus: 'submitted', syncError: null });
+    expect(draft.contentHash).toBe(server.evaluations.get(visit.id)?.contentHashes[0]);
+    for (const p of await listPhotos(visit.id)) {
+      expect(p.confirmed).toBe(true);
+      expect(server.evidence.get(p.id)?.sha256).toBe(p.sha256);
+    }
+    const meta = await readSyncMeta();
+    expect(meta.failures).toBe(0);
+    expect(meta.lastSuccessAt).not.toBeNull();
+  });
+
+  it('sends the real request shapes (capture headers, create body, CSRF)', async () => {
+    const visit = await recordedVisit(1);
+    await submitVisit(visit.id);
+    await replayOutbox();
+    const server = h.server();
+    const photo = (await listPhotos(visit.id))[0];
+    const stored = server.evidence.get(photo?.id ?? '');
+    expect(stored?.headers).toMatchObject({
+      'x-content-sha256': photo?.sha256,
+      'x-captured-at': photo?.capturedAt,
+      'x-capture-latitude': '28.7169',
+      'x-capture-longitude': '115.9602',
+      'x-capture-accuracy': '12.5',
+      'x-original-filename': encodeURIComponent('门店-1.jpg'),
+      'x-csrf-token': 'csrf-1',
+      'content-type': 'application/octet-stream',
+    });
+    const ev = server.evaluations.get(visit.id);
+    expect(ev).toMatchObject({ engagement_id: ENGAGEMENT, site_id: SITE, assignment_id: ASSIGNMENT, mode: 'B', status: 'submitted' });
+    expect(ev?.content).toEqual({
+      ratings: { '1.1': { level: 4 }, '1.2': { alpha: 0.75 }, '1.3': { na: true, reason: '无候客区' } },
+      notes: '服务热情',
+      // The empty item note is left out.
+      item_notes: { '1.1': '门店整洁' },
+      started_at: '2026-12-03T10:00:00.000+08:00',
+      ended_at: '2026-12-03T10:40:00.000+08:00',
+      gps_fixes: [{ latitude: 28.7169, longitude: 115.9602, accuracy_m: 12.5, captured_at: '2026-12-03T10:01:00.000+08:00' }],
+      evidence: [{ evidence_id: photo?.id, item: '1.1' }],
+    });
+  });
+
+  it('uses the device token instead of CSRF when the phone is paired', async () => {
+    const { setDeviceToken } = await import('../../src/data/api');
+    await setDeviceToken('fcd_paired');
+    h.server().deviceToken = 'fcd_paired';
+    const visit = await recordedVisit(1);
+    await submitVisit(visit.id);
+    expect(await replayOutbox()).toMatchObject({ sent: 2, stoppedBy: null });
+    expect(h.server().log).not.toContain('GET /api/auth/csrf');
+    expect(h.server().evaluations.size).toBe(1);
+  });
+});
+
+describe('replay: never twice, never lost', () => {
+  it('the same outbox replayed after every answer was lost gives one record of each', async () => {
+    const server = h.server();
+    const visit = await recordedVisit(2);
+    await submitVisit(visit.id);
+    // Every request reaches the server and is applied, but its answer is lost.
+    server.failNext(/^PUT /, 'lost', 3);
+    const first = await replayOutbox({ force: true });
+    expect(first.stoppedBy).toBe('retry');
+    // Nothing was confirmed, so nothing left the outbox.
+    expect((await listOutbox()).length).toBe(3);
+    expect(await replayOutbox({ force: true })).toMatchObject({ stoppedBy: 'retry' });
+    expect(await replayOutbox({ force: true })).toMatchObject({ stoppedBy: 'retry' });
+    expect(await replayOutbox({ force: true })).toMatchObject({ stoppedBy: null, sent: 3 });
+    expect(server.faults.filter((f) => f.startsWith('lost'))).toHaveLength(3);
+    expect(server.evaluations.size).toBe(1);
+    expect(server.evidence.size).toBe(2);
+    expect((await getDraft(visit.id))?.status).toBe('synced');
+    // And once more from the start: the outbox is empty, nothing is sent.
+    const before = server.log.length;
+    expect(await replayOutbox({ force: true })).toMatchObject({ sent: 0, stoppedBy: null });
+    expect(server.log.length).toBe(before);
+  });
+
+  it('a copy of the outbox replayed again (e.g. a second context) is answered 200 and changes nothing', async () => {
+    const server = h.server();
+    const visit = await recordedVisit(1);
+    await submitVisit(visit.id);
+    const snapshot = await listOutbox();
+    await replayOutbox();
+    const evaluation = server.evaluations.get(visit.id);
+    // Put the very same entries back, as if the acknowledgements had been lost.
+    await transact(['outbox', 'photos'], 'readwrite', async (tx) => {
+      for (const e of snapshot) await tx.put('outbox', e);
+      for (const p of await tx.getAll('photos')) await tx.put('photos', { ...p, meta: { ...p.meta, confirmed: false } });
+    });
+    expect(await replayOutbox()).toMatchObject({ sent: 2, stoppedBy: null });
+    expect(server.evaluations.size).toBe(1);
+    expect(server.evaluations.get(visit.id)).toBe(evaluation);
+    expect(evaluation?.version).toBe(1);
+    expect(server.evidence.size).toBe(1);
+  });
+
+  it('a network failure keeps every entry and backs off; the timer waits, syncNow does not', async () => {
+    const server = h.server();
+    const visit = await recordedVisit(1);
+    await submitVisit(visit.id);
+    server.offline = true;
+    let now = 1_000_000;
+    const result = await replayOutbox({ now: () => now, random: () => 0 });
+    expect(result).toMatchObject({ ran: true, sent: 0, stoppedBy: 'retry', error: { code: 'NETWORK' } });
+    expect((await listOutbox()).map((e) => [e.kind, e.state, e.attempts])).toEqual([
+      ['evidence', 'pending', 1],
+      ['create', 'pending', 0],
+    ]);
+    let meta = await readSyncMeta();
+    expect(meta).toMatchObject({ failures: 1, nextAttemptAt: now + 1000, lastError: { code: 'NETWORK' } });
+    // Failures grow the wait exponentially, up to the cap.
+    for (let i = 0; i < 12; i += 1) await replayOutbox({ force: true, now: () => now, random: () => 0.999 });
+    meta = await readSyncMeta();
+    expect(meta.failures).toBe(13);
+    expect(meta.nextAttemptAt - now).toBeLessThanOrEqual(BACKOFF_CAP_MS);
+    expect(meta.nextAttemptAt - now).toBeGreaterThan(BACKOFF_CAP_MS * 0.99);
+    // The timer's replay respects the wait.
+    server.offline = false;
+    now += 60_000;
+    expect(await replayOutbox({ now: () => now })).toMatchObject({ ran: false, stoppedBy: 'backoff' });
+    expect(server.evaluations.size).toBe(0);
+    // A forced one (syncNow, Background Sync) goes at once, and success resets the back-off.
+    expect(await replayOutbox({ force: true, now: () => now })).toMatchObject({ sent: 2, stoppedBy: null });
+    expect(await readSyncMeta()).toMatchObject({ failures: 0, nextAttemptAt: 0, lastError: null });
+  });
+
+  it('retries an upload cut off half way with the same id, and honours Retry-After', async () => {
+    const server = h.server();
+    const visit = await recordedVisit(1);
+    await submitVisit(visit.id);
+    server.failNext(/^PUT \/api\/evidence/, 'cut');
+    const now = 5_000_000;
+    expect(await replayOutbox({ now: () => now, random: () => 0 })).toMatchObject({ stoppedBy: 'retry', error: { code: 'BAD_REQUEST' } });
+    server.failNext(/^PUT \/api\/evidence/, '429');
+    expect(await replayOutbox({ force: true, now: () => now, random: () => 0 })).toMatchObject({ stoppedBy: 'retry' });
+    expect((await readSyncMeta()).nextAttemptAt).toBe(now + 7000);
+    expect(await replayOutbox({ force: true })).toMatchObject({ sent: 2, stoppedBy: null });
+    const photoId = visit.photos[0]?.photoId ?? '';
+    expect(server.evidence.get(photoId)?.sha256).toBe((await getPhoto(photoId))?.sha256);
+  });
+
+  it('a 5xx keeps the order: nothing after the failed entry is sent', async () => {
+    const server = h.server();
+    const visit = await recordedVisit(2);
+    await submitVisit(visit.id);
+    server.failNext(/^PUT \/api\/evidence/, '503');
+    await replayOutbox();
+    expect(server.log.filter((l) => l.startsWith('PUT'))).toEqual([]);
+    expect(await pendingCounts()).toEqual({ records: 1, photos: 2, blocked: 0 });
+  });
+});
+
+describe('replay: nothing deleted before the server confirmed it', () => {
+  it('keeps a photo and its entry when the server answers another SHA-256', async () => {
+    const server = h.server();
+    const visit = await recordedVisit(1);
+    await submitVisit(visit.id);
+    server.lieAboutSha = '0'.repeat(64);
+    const result = await replayOutbox();
+    expect(result.stoppedBy).toBeNull();
+    const [entry, create] = await listOutbox();
+    expect(entry).toMatchObject({ kind: 'evidence', state: 'blocked', lastError: { code: 'SHA256_NOT_CONFIRMED' } });
+    // The create waits behind the blocked upload of its own visit.
+    expect(create).toMatchObject({ kind: 'create', state: 'pending', attempts: 0 });
+    const photo = await getPhoto(visit.photos[0]?.photoId ?? '');
+    expect(photo?.confirmed).toBe(false);
+    expect((await getDraft(visit.id))?.syncError?.code).toBe('SHA256_NOT_CONFIRMED');
+    expect(server.evaluations.size).toBe(0);
+  });
+
+  it('a blocked visit does not hold up another visit', async () => {
+    const server = h.server();
+    const bad = await recordedVisit(0, null);
+    await saveDraft({ ...bad, mode: 'B', ratings: { '1.1': { level: 4 } } });
+    const good = await recordedVisit(1, '44444444-4444-4444-8444-444444444444');
+    // The server refuses the first visit's create (unknown field: a bug-shaped 422).
+    await submitVisit(bad.id);
+    await submitVisit(good.id);
+    await transact(['outbox'], 'readwrite', async (tx) => {
+      const first = (await tx.getAll('outbox'))[0];
+      if (first) await tx.put('outbox', { ...first, body: { ...(first.body as object), surprise: 1 } });
+    });
+    const result = await replayOutbox();
+    expect(result).toMatchObject({ sent: 2, stoppedBy: null, error: { code: 'VALIDATION_ERROR' } });
+    expect(server.evaluations.has(good.id)).toBe(true);
+    expect(server.evaluations.has(bad.id)).toBe(false);
+    expect((await getDraft(bad.id))?.syncError).toMatchObject({ code: 'VALIDATION_ERROR', details: { surprise: ['Unknown field.'] } });
+    expect(await pendingCounts()).toEqual({ records: 1, photos: 0, blocked: 1 });
+    // Corrected and submitted again: the stale create is replaced and goes through.
+    await submitVisit(bad.id);
+    expect(await replayOutbox()).toMatchObject({ sent: 1, stoppedBy: null, error: null });
+    expect(server.evaluations.has(bad.id)).toBe(true);
+    expect(await pendingCounts()).toEqual({ records: 0, photos: 0, blocked: 0 });
+  });
+
+  it('stops everything on AUTH_REQUIRED and keeps the outbox for after the sign-in', async () => {
+    const server = h.server();
+    const visit = await recordedVisit(1);
+    server.deviceToken = 'fcd_other';
+    await submitVisit(visit.id);
+    const result = await replayOutbox();
+    expect(result).toMatchObject({ stoppedBy: 'auth', error: { code: 'AUTH_REQUIRED' } });
+    expect((await listOutbox()).every((e) => e.state === 'pending')).toBe(true);
+    server.deviceToken = null;
+    expect(await replayOutbox({ force: true })).toMatchObject({ sent: 2, stoppedBy: null });
+  });
+});
+
+describe('replay: the server knows better', () => {
+  it('adopts the evaluation id the server has for the assignment (409 CONFLICT)', async () => {
+    const server = h.server();
+    // The phone recorded this assignment before, lost its storage, and recorded it again.
+    const lost = await recordedVisit(0);
+    await submitVisit(lost.id);
+    await replayOutbox();
+    await transact(['drafts', 'outbox'], 'readwrite', async (tx) => {
+      await tx.delete('drafts', lost.id);
+    });
+    server.evaluations.get(lost.id)!.status = 'draft';
+    const again = await recordedVisit(1);
+    await saveDraft({ ...again, notes: '第二次记录' });
+    await submitVisit(again.id);
+    const result = await replayOutbox();
+    expect(result).toMatchObject({ stoppedBy: null, error: null });
+    expect(server.evaluations.size).toBe(1);
+    const ev = server.evaluations.get(lost.id);
+    expect(ev).toMatchObject({ status: 'submitted', version: 2 });
+    expect(ev?.content['notes']).toBe('第二次记录');
+    // The visit lives under the adopted id now; the old id still finds it.
+    const adopted = await getDraft(again.id);
+    expect(adopted).toMatchObject({ id: lost.id, status: 'synced', serverVersion: 2 });
+    expect((await listPhotos(lost.id)).map((p) => p.confirmed)).toEqual([true]);
+    expect(server.log).toContain(`PATCH /api/evaluations/${lost.id}`);
+  });
+
+  it('uploads missing evidence on 422 missing_evidence, then replays the create', async () => {
+    const server = h.server();
+    const visit = await recordedVisit(2);
+    await submitVisit(visit.id);
+    await replayOutbox();
+    // The server lost one photo (storage restored from a backup), and the phone's visit is
+    // sent again (e.g. adopted elsewhere): mark one photo unknown to the server.
+    const missingId = visit.photos[1]?.photoId ?? '';
+    server.evidence.delete(missingId);
+    server.evaluations.clear();
+    await transact(['outbox', 'drafts'], 'readwrite', async (tx) => {
+      const d = await tx.get('drafts', visit.id);
+      if (d) await tx.put('drafts', { ...d, status: 'draft', serverVersion: null });
+    });
+    await submitVisit(visit.id);
+    // Only the create is queued (both photos are confirmed on the phone).
+    expect((await listOutbox()).map((e) => e.kind)).toEqual(['create']);
+    const result = await replayOutbox();
+    expect(result).toMatchObject({ stoppedBy: null, error: null, sent: 2 });
+    expect(server.evidence.has(missingId)).toBe(true);
+    expect(server.evaluations.get(visit.id)?.status).toBe('submitted');
+    const puts = server.log.filter((l) => l.startsWith('PUT')).slice(-3);
+    expect(puts).toEqual([`PUT /api/evaluations/${visit.id}`, `PUT /api/evidence/${missingId}`, `PUT /api/evaluations/${visit.id}`]);
+  });
+
+  it('blocks (keeps) a create whose missing photo is not on the phone', async () => {
+    const server = h.server();
+    const d = await newDraft({ engagementId: ENGAGEMENT, siteId: SITE, assignmentId: ASSIGNMENT, mode: 'B' });
+    await saveDraft({ ...d, photos: [{ photoId: '99999999-9999-4999-8999-999999999999', item: null }] });
+    await submitVisit(d.id);
+    const result = await replayOutbox();
+    expect(result.error?.code).toBe('MISSING_EVIDENCE');
+    expect(await listOutbox()).toHaveLength(1);
+    expect(server.evaluations.size).toBe(0);
+  });
+
+  it('replays an edit once more on the current version after 412, and keeps it if the record moved on', async () => {
+    const server = h.server();
+    const visit = await recordedVisit(1);
+    await submitVisit(visit.id);
+    await replayOutbox();
+    server.returnEvaluation(visit.id, '请补充照片');
+    const { refreshReturned } = await import('../../src/data/returned');
+    await refreshReturned();
+    const returned = (await getDraft(visit.id)) as VisitDraft;
+    await saveDraft({ ...returned, notes: '已补充' });
+    const { resubmitVisit } = await import('../../src/data/outbox');
+    await resubmitVisit(visit.id);
+    // Meanwhile the same shopper changed it on another phone: our If-Match is stale.
+    server.editElsewhere(visit.id, { item_notes: { '1.1': '另一台手机' } });
+    const result = await replayOutbox();
+    expect(result).toMatchObject({ stoppedBy: null, error: null });
+    const ev = server.evaluations.get(visit.id);
+    expect(ev).toMatchObject({ status: 'submitted', version: 3 });
+    expect(ev?.content['notes']).toBe('已补充');
+    expect(server.log.filter((l) => l.startsWith('PATCH'))).toHaveLength(2);
+  });
+});
