@@ -69,6 +69,7 @@ from backend.evaluations.models import (
 )
 from backend.evidence.models import EvaluationEvidence, Evidence
 from backend.schemes import services as schemes
+from backend.schemes.models import SchemeVersion
 from backend.scoring import InputError, Scheme, parse_input
 from backend.users.models import Role, User
 
@@ -242,14 +243,16 @@ def create_hash(payload: Mapping[str, Any], content: Content) -> str:
 # --------------------------------------------------------------------------- schemes
 
 
-def load_scheme_version(session: Session, scheme_version_id: uuid.UUID) -> Scheme:
+def load_scheme_version(
+    session: Session, scheme_version_id: uuid.UUID, *, content_hash: str | None = None
+) -> Scheme:
     """The exact scheme an engagement pinned, parsed from its stored text (cached).
 
     A stored text that no longer hashes to the pinned ``content_hash`` (or no longer parses) is
     refused: scores computed with anything else would not be the scores of the pinned version.
     """
     try:
-        return schemes.load_scheme_version(session, scheme_version_id)
+        return schemes.load_scheme_version(session, scheme_version_id, content_hash=content_hash)
     except schemes.StoredSchemeCorrupt as exc:
         raise SchemeInvalid(details={"scheme_version_id": str(scheme_version_id)}) from exc
 
@@ -499,7 +502,14 @@ def _events(session: Session, evaluation_id: uuid.UUID) -> list[EvaluationEvent]
     )
 
 
-def build_view(session: Session, evaluation: Evaluation) -> EvaluationView:
+def build_view(
+    session: Session,
+    evaluation: Evaluation,
+    *,
+    content: EvaluationVersion | None = None,
+    events: Sequence[EvaluationEvent] | None = None,
+) -> EvaluationView:
+    """The view of ``evaluation``; a create passes the version and events it just wrote."""
     return EvaluationView(
         id=evaluation.id,
         engagement_id=evaluation.engagement_id,
@@ -514,8 +524,8 @@ def build_view(session: Session, evaluation: Evaluation) -> EvaluationView:
         created_at=evaluation.created_at,
         updated_at=evaluation.updated_at,
         submitted_at=evaluation.submitted_at,
-        content=current_version(session, evaluation),
-        events=_events(session, evaluation.id),
+        content=content if content is not None else current_version(session, evaluation),
+        events=events if events is not None else _events(session, evaluation.id),
     )
 
 
@@ -524,11 +534,32 @@ def build_view(session: Session, evaluation: Evaluation) -> EvaluationView:
 
 def _references(
     session: Session, actor: Actor, payload: Mapping[str, Any], evaluation_id: uuid.UUID
-) -> Engagement:
-    """Check what a create refers to and whether the actor may record it there."""
-    engagement = session.get(Engagement, payload["engagement_id"])
-    if engagement is None or engagement.organisation_id != actor.user.organisation_id:
+) -> tuple[Engagement, str]:
+    """Check what a create refers to and whether the actor may record it there.
+
+    Returns the engagement and the content hash of its pinned scheme version.
+
+    The engagement, whether the site is sampled in it and whether the actor is on its team come
+    in one round trip: every evaluation a phone sends starts here.
+    """
+    engagement_id, site_id = payload["engagement_id"], payload["site_id"]
+    row = session.execute(
+        sa.select(
+            Engagement,
+            SchemeVersion.content_hash,
+            sa.exists()
+            .where(EngagementSite.engagement_id == engagement_id)
+            .where(EngagementSite.site_id == site_id),
+            sa.exists()
+            .where(EngagementMember.engagement_id == engagement_id)
+            .where(EngagementMember.user_id == actor.user.id),
+        )
+        .join(SchemeVersion, SchemeVersion.id == Engagement.scheme_version_id)
+        .where(Engagement.id == engagement_id)
+    ).one_or_none()
+    if row is None or row[0].organisation_id != actor.user.organisation_id:
         raise ValidationFailed(details={"engagement_id": ["unknown engagement"]})
+    engagement, scheme_hash, sampled, member = row
     _engagement_open(engagement)
     mode = payload["mode"]
     if mode not in engagement.modes:
@@ -536,13 +567,7 @@ def _references(
         raise ValidationFailed(
             details={"mode": [f"mode {mode} is not used in this engagement (modes: {used})"]}
         )
-    sampled = session.scalar(
-        sa.select(EngagementSite.id).where(
-            EngagementSite.engagement_id == engagement.id,
-            EngagementSite.site_id == payload["site_id"],
-        )
-    )
-    if sampled is None:
+    if not sampled:
         raise ValidationFailed(details={"site_id": ["the site is not sampled in this engagement"]})
 
     assignment: Assignment | None = None
@@ -580,9 +605,9 @@ def _references(
         raise ValidationFailed(
             details={"assignment_id": ["shoppers record visits of their own assignments"]}
         )
-    if assignment is None and not is_member(session, engagement.id, actor.user.id):
+    if assignment is None and not member:
         raise Forbidden(details={"reason": "not_on_the_audit_team"})
-    return engagement
+    return engagement, scheme_hash
 
 
 def _engagement_open(engagement: Engagement) -> None:
@@ -595,36 +620,29 @@ def _link_evidence(
     actor: Actor,
     evaluation_id: uuid.UUID,
     links: Sequence[Mapping[str, Any]],
-) -> None:
-    """Record the evidence a version cites; 422 naming every id not uploaded yet.
+    *,
+    new_evaluation: bool = False,
+) -> list[EvaluationEvidence]:
+    """The links a version's citations add; 422 naming every id not uploaded yet.
 
     The phone uploads evidence before the evaluation that cites it; an id the server does not
     have (or that belongs to another organisation, or for a shopper to someone else) is named
-    so that the phone uploads it and replays.
+    so that the phone uploads it and replays. Nothing is added to the session: the caller adds
+    the links once every check has passed. A new evaluation has no links yet to look up.
     """
-    missing: list[str] = []
-    for link in links:
-        evidence_id = uuid.UUID(link["evidence_id"])
-        evidence = session.get(Evidence, evidence_id)
-        if (
-            evidence is None
-            or evidence.organisation_id != actor.user.organisation_id
-            or (actor.role is Role.SHOPPER and evidence.uploaded_by_id != actor.user.id)
-        ):
-            missing.append(str(evidence_id))
-            continue
-        linked = session.scalar(
-            sa.select(EvaluationEvidence.id).where(
-                EvaluationEvidence.evaluation_id == evaluation_id,
-                EvaluationEvidence.evidence_id == evidence_id,
+    wanted = {uuid.UUID(link["evidence_id"]): link for link in links}
+    if not wanted:
+        return []
+    usable = set(
+        session.scalars(
+            sa.select(Evidence.id).where(
+                Evidence.id.in_(wanted),
+                Evidence.organisation_id == actor.user.organisation_id,
+                *([Evidence.uploaded_by_id == actor.user.id] if actor.role is Role.SHOPPER else []),
             )
         )
-        if linked is None:
-            session.add(
-                EvaluationEvidence(
-                    evaluation_id=evaluation_id, evidence_id=evidence_id, item_code=link["item"]
-                )
-            )
+    )
+    missing = [str(evidence_id) for evidence_id in wanted if evidence_id not in usable]
     if missing:
         raise ValidationFailed(
             details={
@@ -634,6 +652,23 @@ def _link_evidence(
                 "missing_evidence": missing,
             }
         )
+    linked: set[uuid.UUID] = set()
+    if not new_evaluation:
+        linked = set(
+            session.scalars(
+                sa.select(EvaluationEvidence.evidence_id).where(
+                    EvaluationEvidence.evaluation_id == evaluation_id,
+                    EvaluationEvidence.evidence_id.in_(wanted),
+                )
+            )
+        )
+    return [
+        EvaluationEvidence(
+            evaluation_id=evaluation_id, evidence_id=evidence_id, item_code=link["item"]
+        )
+        for evidence_id, link in wanted.items()
+        if evidence_id not in linked
+    ]
 
 
 def _add_version(
@@ -670,22 +705,22 @@ def _change_status(
     comment: str | None,
     action: str,
     ip: str | None,
-) -> None:
+) -> EvaluationEvent:
+    """Move ``evaluation`` to ``to``, with its event and audit entry; the event is returned."""
     from_status = evaluation.status
     evaluation.status = to
     evaluation.status_reason = comment
     if to is EvaluationStatus.SUBMITTED:
         evaluation.submitted_at = utcnow()
-    session.add(
-        EvaluationEvent(
-            evaluation_id=evaluation.id,
-            actor_id=actor.user.id,
-            from_status=from_status,
-            to_status=to,
-            version=evaluation.version,
-            comment=comment,
-        )
+    event = EvaluationEvent(
+        evaluation_id=evaluation.id,
+        actor_id=actor.user.id,
+        from_status=from_status,
+        to_status=to,
+        version=evaluation.version,
+        comment=comment,
     )
+    session.add(event)
     record(
         session,
         actor=actor,
@@ -696,6 +731,7 @@ def _change_status(
         details={"from": from_status.value, "to": to.value, "version": evaluation.version},
         ip=ip,
     )
+    return event
 
 
 def create_evaluation(
@@ -718,7 +754,9 @@ def create_evaluation(
         return _replayed_create(session, actor, existing, digest), False
     try:
         with _atomic(session):
-            evaluation = _create(session, actor, evaluation_id, payload, content, digest, ip)
+            evaluation, version, events = _create(
+                session, actor, evaluation_id, payload, content, digest, ip
+            )
     except IntegrityError:
         # Another request created the same id between our look-up and our insert.
         existing = session.get(Evaluation, evaluation_id)
@@ -727,7 +765,7 @@ def create_evaluation(
         return _replayed_create(session, actor, existing, digest), False
     if evaluation.status is EvaluationStatus.SUBMITTED:
         _notify(on_evaluation_submitted, session, evaluation)
-    return build_view(session, evaluation), True
+    return build_view(session, evaluation, content=version, events=events), True
 
 
 def _replayed_create(
@@ -749,10 +787,12 @@ def _create(
     content: Content,
     digest: str,
     ip: str | None,
-) -> Evaluation:
-    engagement = _references(session, actor, payload, evaluation_id)
-    scheme = load_scheme_version(session, engagement.scheme_version_id)
+) -> tuple[Evaluation, EvaluationVersion, list[EvaluationEvent]]:
+    engagement, scheme_hash = _references(session, actor, payload, evaluation_id)
+    scheme = load_scheme_version(session, engagement.scheme_version_id, content_hash=scheme_hash)
     _validate_content(payload, scheme, payload["mode"], evaluation_id)
+    # Every check before the first row is added: the rows below then go out in one flush.
+    links = _link_evidence(session, actor, evaluation_id, content.evidence, new_evaluation=True)
     evaluation = Evaluation(
         id=evaluation_id,
         engagement_id=engagement.id,
@@ -766,16 +806,15 @@ def _create(
         create_hash=digest,
     )
     session.add(evaluation)
-    _add_version(session, actor, evaluation, 1, content)
-    session.add(
-        EvaluationEvent(
-            evaluation_id=evaluation.id,
-            actor_id=actor.user.id,
-            from_status=None,
-            to_status=EvaluationStatus.DRAFT,
-            version=1,
-        )
+    version = _add_version(session, actor, evaluation, 1, content)
+    created = EvaluationEvent(
+        evaluation_id=evaluation.id,
+        actor_id=actor.user.id,
+        from_status=None,
+        to_status=EvaluationStatus.DRAFT,
+        version=1,
     )
+    session.add(created)
     record(
         session,
         actor=actor,
@@ -790,21 +829,23 @@ def _create(
         },
         ip=ip,
     )
-    # Links last: the look-ups flush the rows above, so a missing evidence id below really
-    # exercises the rollback (nothing of this create survives it).
-    _link_evidence(session, actor, evaluation.id, content.evidence)
+    session.add_all(links)
+    events = [created]
     if payload.get("submit"):
-        _change_status(
-            session,
-            actor,
-            evaluation,
-            EvaluationStatus.SUBMITTED,
-            comment=None,
-            action="evaluation.submitted",
-            ip=ip,
+        # Still unflushed: the row is inserted as submitted, with both events on record.
+        events.append(
+            _change_status(
+                session,
+                actor,
+                evaluation,
+                EvaluationStatus.SUBMITTED,
+                comment=None,
+                action="evaluation.submitted",
+                ip=ip,
+            )
         )
     session.commit()
-    return evaluation
+    return evaluation, version, events
 
 
 # --------------------------------------------------------------------------- edit
@@ -884,7 +925,7 @@ def _edit(
             ip=ip,
         )
         if "evidence" in patch:
-            _link_evidence(session, actor, evaluation.id, content.evidence)
+            session.add_all(_link_evidence(session, actor, evaluation.id, content.evidence))
     submitted = bool(patch.get("submit"))
     if submitted:
         _change_status(

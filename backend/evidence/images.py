@@ -24,8 +24,10 @@ from PIL import ExifTags, Image, ImageFile
 # HEIC/HEIF (iPhones' default) through pillow-heif; only opened when the content says HEIC.
 pillow_heif.register_heif_opener()
 
-#: Long side of the display image and of the thumbnail, in pixels.
-DISPLAY_MAX_SIDE: Final = 1600
+#: Long side of the display image and of the thumbnail, in pixels. The field app downscales
+#: photos to at most 2048 px before it stores them (issue 4), so its JPEGs need no resizing:
+#: their display image is the original without its metadata (``strip_jpeg_metadata``).
+DISPLAY_MAX_SIDE: Final = 2048
 THUMBNAIL_MAX_SIDE: Final = 320
 #: JPEG quality of the renditions: visually clean at a fraction of a phone photo's size.
 DISPLAY_QUALITY: Final = 85
@@ -223,6 +225,9 @@ def _process(
         exif = Image.Exif()  # unreadable EXIF is no reason to refuse the photo
     orientation = _orientation(exif)
     summary = summarise_exif(exif, default_offset=default_offset)
+    fast = _display_as_is(file, image, media_type, orientation)
+    if fast is not None:
+        return _process_display_as_is(image, fast, summary)
     if media_type is MediaType.JPEG:
         # Decode at 1/2, 1/4 or 1/8 scale straight from the DCT data when the display image
         # is that much smaller: a 12 MP photo then costs a fraction of a full decode.
@@ -246,7 +251,7 @@ def _process(
         "stored_width": stored_width,
         "stored_height": stored_height,
         "exif": summary.summary,
-        "display": {"width": display.width, "height": display.height},
+        "display": {"width": display.width, "height": display.height, "derived": "resized"},
         "thumbnail": {"width": thumbnail.width, "height": thumbnail.height},
     }
     return ProcessedImage(
@@ -262,6 +267,134 @@ def _process(
         thumbnail_jpeg=_jpeg(thumbnail, THUMBNAIL_QUALITY, optimize=True),
         metadata=metadata,
     )
+
+
+def _display_as_is(
+    file: IO[bytes], image: ImageFile.ImageFile, media_type: MediaType, orientation: int
+) -> bytes | None:
+    """The display image as the original without metadata, when that is all it needs; else None.
+
+    A JPEG that is already upright (no EXIF turn), in RGB or greyscale and no larger than the
+    display size (what the field app uploads) would only be decoded and re-encoded into a
+    slightly worse copy of itself. Dropping its metadata segments instead costs no decoding,
+    and the picture data stays exactly the camera's (or the app's) own.
+    """
+    if media_type is not MediaType.JPEG or orientation != 1 or image.mode not in {"RGB", "L"}:
+        return None
+    if max(image.size) > DISPLAY_MAX_SIDE:
+        return None
+    file.seek(0)
+    return strip_jpeg_metadata(file.read())
+
+
+def _process_display_as_is(
+    image: ImageFile.ImageFile, display_jpeg: bytes, summary: ExifSummary
+) -> ProcessedImage:
+    """Thumbnail and hash from a reduced decode; the display image is the stripped original."""
+    width, height = image.size
+    # Decoding at 1/2 … 1/8 scale (straight from the DCT data) still reads every entropy-coded
+    # byte of the scan, so truncated or damaged data fails here as in a full decode.
+    image.draft("RGB" if image.mode == "RGB" else None, _draft_size(image.size, THUMBNAIL_MAX_SIDE))
+    try:
+        image.load()
+        thumbnail = image.convert("RGB") if image.mode != "RGB" else image
+    except _DECODE_ERRORS as error:
+        raise CorruptFile(f"the image data cannot be decoded: {error}") from error
+    thumbnail.thumbnail((THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE))
+    metadata: dict[str, Any] = {
+        "format": "JPEG",
+        "stored_width": width,
+        "stored_height": height,
+        "exif": summary.summary,
+        "display": {"width": width, "height": height, "derived": "metadata_removed"},
+        "thumbnail": {"width": thumbnail.width, "height": thumbnail.height},
+    }
+    return ProcessedImage(
+        media_type=MediaType.JPEG,
+        width=width,
+        height=height,
+        exif=summary,
+        phash=format(dhash(thumbnail), "016x"),
+        display_jpeg=display_jpeg,
+        thumbnail_jpeg=_jpeg(thumbnail, THUMBNAIL_QUALITY, optimize=True),
+        metadata=metadata,
+    )
+
+
+#: JPEG markers (ITU-T T.81 Table B.1) the stripper handles specially.
+_SOI, _EOI, _SOS, _COM = 0xD8, 0xD9, 0xDA, 0xFE
+_APP0, _APP1, _APP2, _APP14, _APP15 = 0xE0, 0xE1, 0xE2, 0xEE, 0xEF
+_ICC_PROFILE: Final = b"ICC_PROFILE\0"
+
+
+def strip_jpeg_metadata(data: bytes) -> bytes | None:
+    """The JPEG without EXIF, XMP, IPTC, comments and trailing data; None if not parseable.
+
+    Kept: the picture's own segments (tables, frame, scans), JFIF (APP0), the ICC colour
+    profile (APP2 ``ICC_PROFILE``) and Adobe's colour-transform flag (APP14): dropping either of
+    the last two would change the colours. Everything else in APP1–APP15 and COM goes, so no
+    GPS, camera serial or maker note reaches whoever sees the display image.
+    """
+    if data[:2] != b"\xff\xd8":
+        return None
+    out = [data[:2]]
+    pos, end = 2, len(data)
+    while pos < end:
+        if data[pos] != 0xFF:
+            return None
+        while pos < end and data[pos] == 0xFF:  # fill bytes before a marker (B.1.1.2)
+            pos += 1
+        if pos >= end:
+            return None
+        marker = data[pos]
+        pos += 1
+        if marker == _EOI:
+            out.append(b"\xff\xd9")
+            return b"".join(out)  # anything after EOI (thumbnails, maker trailers) is dropped
+        if 0xD0 <= marker <= 0xD7 or marker in (0x01, _SOI):
+            return None  # no standalone marker belongs between segments
+        if pos + 2 > end:
+            return None
+        length = int.from_bytes(data[pos : pos + 2], "big")
+        if length < 2 or pos + length > end:
+            return None
+        segment = data[pos - 2 : pos + length]
+        body = data[pos + 2 : pos + length]
+        pos += length
+        drop = (
+            marker in (_COM, _APP1)
+            or (marker == _APP2 and not body.startswith(_ICC_PROFILE))
+            or (_APP0 < marker <= _APP15 and marker not in (_APP2, _APP14))
+        )
+        if not drop:
+            out.append(segment)
+        if marker == _SOS:
+            scan_end = _scan_end(data, pos)
+            if scan_end is None:
+                return None
+            out.append(data[pos:scan_end])
+            pos = scan_end
+    return None
+
+
+def _scan_end(data: bytes, pos: int) -> int | None:
+    """Where the entropy-coded data starting at ``pos`` ends: at its first real marker.
+
+    Inside a scan 0xFF is followed by 0x00 (a stuffed byte) or a restart marker (RST0–7);
+    any other byte after 0xFF starts the next segment.
+    """
+    while True:
+        pos = data.find(b"\xff", pos)
+        if pos < 0 or pos + 1 >= len(data):
+            return None
+        following = data[pos + 1]
+        if following == 0x00 or 0xD0 <= following <= 0xD7:
+            pos += 2
+            continue
+        if following == 0xFF:
+            pos += 1  # fill byte: the marker comes after it
+            continue
+        return pos
 
 
 def check_pdf(file: IO[bytes], size: int) -> dict[str, Any]:

@@ -189,8 +189,9 @@ def upload(
             raise UnsupportedFileType(details={"accepted": [t.value for t in MediaType]})
         copied = _stored_copy_of(session, sha256)
         # End the read transaction before the slow part (storage, decoding): an open one would
-        # keep SQLite's shared lock, blocking every other writer meanwhile.
-        session.rollback()
+        # keep SQLite's shared lock, blocking every other writer meanwhile. Nothing is pending,
+        # so this commits nothing; unlike a rollback it keeps the loaded actor (no reload).
+        session.commit()
         if copied is not None and not storage.exists(copied.original_key):
             copied = None  # the record exists but its file was lost: store it again
         evidence = copied or _process_and_store(spool, size, sha256, media_type, storage, limits)

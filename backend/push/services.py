@@ -201,27 +201,44 @@ def notify_user(
     Never waits for a push service: the sender thread delivers. Call it after the change the
     notification announces is committed (the hooks that call it run after commit).
     """
+    return notify_users(session, PushSubscription.user_id == user_id, payload, sender=sender)
+
+
+def notify_users(
+    session: Session,
+    who: sa.ColumnElement[bool],
+    payload: Mapping[str, Any],
+    *,
+    sender: PushSender | None = None,
+) -> int:
+    """Queue ``payload`` for every subscription matching ``who`` (one query), one job per user."""
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     if len(body) > MAX_PAYLOAD_BYTES:
         raise ValueError(f"push payload of {len(body)} bytes exceeds {MAX_PAYLOAD_BYTES}")
     rows = session.execute(
         sa.select(
+            PushSubscription.user_id,
             PushSubscription.id,
             PushSubscription.endpoint,
             PushSubscription.p256dh,
             PushSubscription.auth,
-        ).where(PushSubscription.user_id == user_id)
+        )
+        .where(who)
+        .order_by(PushSubscription.user_id, PushSubscription.id)
     ).all()
-    if not rows:
+    by_user: dict[uuid.UUID, list[Target]] = {}
+    for row in rows:
+        by_user.setdefault(row.user_id, []).append(
+            Target(subscription_id=row.id, endpoint=row.endpoint, p256dh=row.p256dh, auth=row.auth)
+        )
+    if not by_user:
         return 0
-    targets = tuple(
-        Target(subscription_id=row.id, endpoint=row.endpoint, p256dh=row.p256dh, auth=row.auth)
-        for row in rows
-    )
-    queued = (sender or current_sender()).enqueue(
-        Job(user_id=user_id, targets=targets, payload=body)
-    )
-    return len(targets) if queued else 0
+    queue = sender or current_sender()
+    queued = 0
+    for user_id, targets in by_user.items():
+        if queue.enqueue(Job(user_id=user_id, targets=tuple(targets), payload=body)):
+            queued += len(targets)
+    return queued
 
 
 def message(
@@ -274,29 +291,26 @@ def notify_evaluation_returned(session: Session, evaluation: Evaluation) -> None
 
 def notify_evaluation_submitted(session: Session, evaluation: Evaluation) -> None:
     """Tell the engagement's team leader(s) that an evaluation waits for review."""
-    leaders = session.scalars(
-        sa.select(EngagementMember.user_id).where(
-            EngagementMember.engagement_id == evaluation.engagement_id,
-            EngagementMember.team_role == TeamRole.LEADER,
-        )
-    ).all()
-    for leader_id in leaders:
-        if leader_id == evaluation.evaluator_id:
-            continue  # a leader who submitted their own evaluation knows it
-        notify_user(
-            session,
-            leader_id,
-            message(
-                "evaluation.submitted",
-                title=("有评价等待审核", "Evaluation waiting for review"),
-                body=("打开应用进行审核。", "Open the app to review it."),
-                url=f"/#evaluations/{evaluation.id}",
-                data={
-                    "evaluation_id": str(evaluation.id),
-                    "engagement_id": str(evaluation.engagement_id),
-                },
-            ),
-        )
+    leaders = sa.select(EngagementMember.user_id).where(
+        EngagementMember.engagement_id == evaluation.engagement_id,
+        EngagementMember.team_role == TeamRole.LEADER,
+        # A leader who submitted their own evaluation knows it.
+        EngagementMember.user_id != evaluation.evaluator_id,
+    )
+    notify_users(
+        session,
+        PushSubscription.user_id.in_(leaders),
+        message(
+            "evaluation.submitted",
+            title=("有评价等待审核", "Evaluation waiting for review"),
+            body=("打开应用进行审核。", "Open the app to review it."),
+            url=f"/#evaluations/{evaluation.id}",
+            data={
+                "evaluation_id": str(evaluation.id),
+                "engagement_id": str(evaluation.engagement_id),
+            },
+        ),
+    )
 
 
 #: (module, hook list, notifier): the hook lists other features expose for push.

@@ -214,12 +214,26 @@ class StoredSchemeCorrupt(RuntimeError):
     """A stored scheme text no longer matches its content hash (or no longer parses)."""
 
 
-def load_scheme_version(session: Session, scheme_version_id: uuid.UUID) -> Scheme:
+def load_scheme_version(
+    session: Session, scheme_version_id: uuid.UUID, *, content_hash: str | None = None
+) -> Scheme:
     """The parsed scheme of a stored version, for scoring and for the items shoppers rate.
 
     Cached by content hash. The text is checked against its stored hash: a score must never be
-    computed with a file other than the one the engagement pinned.
+    computed with a file other than the one the engagement pinned. A caller that already read
+    the version's ``content_hash`` (joined into its own query) passes it: a cached scheme then
+    costs no query at all. Otherwise only the hash is read first, not the whole stored text.
     """
+    if content_hash is None:
+        content_hash = session.scalar(
+            sa.select(SchemeVersion.content_hash).where(SchemeVersion.id == scheme_version_id)
+        )
+    if content_hash is not None:
+        with _CACHE_LOCK:
+            cached = _CACHE.get(content_hash)
+            if cached is not None:
+                _CACHE.move_to_end(content_hash)
+                return cached
     row = get_scheme_version(session, None, scheme_version_id)
     return parsed_scheme(row)
 

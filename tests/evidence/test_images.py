@@ -149,11 +149,70 @@ def test_renditions_are_bounded_jpegs_without_exif() -> None:
 
     display, thumbnail = _open(processed.display_jpeg), _open(processed.thumbnail_jpeg)
     assert display.format == thumbnail.format == "JPEG"
-    assert display.size == (1600, 1200)
+    assert images.DISPLAY_MAX_SIDE == 2048
+    assert display.size == (2048, 1536)
     assert thumbnail.size == (320, 240)
     # No GPS (or any EXIF) leaks into what client users may see.
     assert not display.getexif() and not thumbnail.getexif()
     assert (processed.width, processed.height) == (4000, 3000)
+
+
+def test_upright_jpeg_within_display_size_is_shown_as_itself_without_metadata() -> None:
+    # What the field app uploads: a JPEG already at most 2048 px. Its display image is the same
+    # picture data with EXIF (GPS), comments and trailing bytes removed: no re-encoding.
+    exif = pictures.exif_with(gps=((30, 15, 30), "N", (120, 9, 0), "E"))
+    picture = pictures.scene(1600, 1200, seed=9)
+    data = pictures.encode(picture, "JPEG", quality=85, exif=exif, comment=b"serial 123")
+    data += b"trailing maker data"
+
+    processed = images.process_image(io.BytesIO(data), MediaType.JPEG)
+
+    display = _open(processed.display_jpeg)
+    assert processed.metadata["display"] == {
+        "width": 1600,
+        "height": 1200,
+        "derived": "metadata_removed",
+    }
+    assert not display.getexif()
+    assert "comment" not in display.info
+    assert not processed.display_jpeg.endswith(b"trailing maker data")
+    assert len(processed.display_jpeg) < len(data)
+    assert display.tobytes() == _open(data).tobytes()  # the very same pixels
+    assert _open(processed.thumbnail_jpeg).size == (320, 240)
+    assert processed.exif.latitude is not None  # the EXIF was still read as metadata
+
+
+def test_stripping_keeps_the_colour_profile() -> None:
+    profile = b"fieldcert test profile" * 10
+    data = pictures.encode(pictures.scene(400, 300), "JPEG", icc_profile=profile)
+    stripped = images.strip_jpeg_metadata(data)
+    assert stripped is not None
+    assert _open(stripped).info.get("icc_profile") == profile
+
+
+def test_stripping_a_progressive_jpeg_keeps_every_scan() -> None:
+    picture = pictures.scene(640, 480, seed=4)
+    data = pictures.encode(picture, "JPEG", progressive=True, exif=pictures.exif_with())
+    stripped = images.strip_jpeg_metadata(data)
+    assert stripped is not None
+    assert _open(stripped).tobytes() == _open(data).tobytes()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"\xff\xd8", b"\xff\xd8\xff\xe1\xff\xff", b"\x89PNG\r\n", b"\xff\xd8\xff\xda\x00\x02"],
+    ids=["empty", "only-soi", "bad-length", "not-jpeg", "scan-without-end"],
+)
+def test_unparseable_jpeg_structure_gives_no_stripped_copy(data: bytes) -> None:
+    assert images.strip_jpeg_metadata(data) is None
+
+
+def test_turned_jpeg_is_re_encoded_upright_rather_than_stripped() -> None:
+    sideways = pictures.scene(400, 200).transpose(Image.Transpose.ROTATE_90)
+    data = pictures.jpeg(sideways, exif=pictures.exif_with(orientation=6))
+    processed = images.process_image(io.BytesIO(data), MediaType.JPEG)
+    assert processed.metadata["display"]["derived"] == "resized"
+    assert _open(processed.display_jpeg).size == (400, 200)
 
 
 def test_small_image_is_not_enlarged() -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from backend.audit.models import AuditEntry
 from backend.clients.models import Client
 from backend.evaluations.models import Evaluation, EvaluationStatus
+from backend.evidence import images
 from backend.evidence.models import EvaluationEvidence
 from backend.users.models import Organisation, Role
 from tests.evidence import pictures
@@ -312,11 +313,15 @@ def test_original_download_is_byte_identical_to_the_upload(
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-@pytest.mark.parametrize(("rendition", "long_side"), [("display", 1600), ("thumbnail", 320)])
+@pytest.mark.parametrize(
+    ("rendition", "long_side"),
+    [("display", images.DISPLAY_MAX_SIDE), ("thumbnail", images.THUMBNAIL_MAX_SIDE)],
+)
 def test_renditions_are_upright_jpegs_of_bounded_size(
     client: FlaskClient,
     shopper: FieldUser,
     uploaded: dict[str, Any],
+    photo: bytes,
     rendition: str,
     long_side: int,
 ) -> None:
@@ -330,7 +335,10 @@ def test_renditions_are_upright_jpegs_of_bounded_size(
     assert response.headers["Cache-Control"].startswith("private")
     image = Image.open(io.BytesIO(response.data))
     assert image.format == "JPEG"
-    assert max(image.size) == long_side
+    original = Image.open(io.BytesIO(photo))
+    # Bounded by the rendition's size, never enlarged (the 2000 px fixture fits the display).
+    assert max(image.size) == min(long_side, max(original.size))
+    assert not image.getexif()
 
 
 def test_if_none_match_with_the_sha256_answers_304(
