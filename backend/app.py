@@ -32,6 +32,10 @@ from backend.push.services import init_push
 from backend.pwa import PwaPathConverter
 from backend.pwa import blp as pwa_blp
 from backend.schemes.routes import blp as schemes_blp
+from backend.surveys.public import blp as surveys_public_blp
+from backend.surveys.routes import campaigns_blp as survey_campaigns_blp
+from backend.surveys.routes import responses_blp as survey_responses_blp
+from backend.surveys.setup import init_surveys
 from backend.sync.routes import blp as sync_blp
 from backend.users.routes import blp as users_blp
 from backend.version import VERSION
@@ -119,8 +123,13 @@ def build_app(config: Mapping[str, Any] | None = None) -> flask.Flask:
         engagement_evaluations_blp,
         sync_blp,
         fieldapp_blp,
+        survey_campaigns_blp,
+        survey_responses_blp,
     ):
         api.register_blueprint(blueprint)
+    # Customer surveys (issue 5): the public page /s/<code> and the analysis page (HTML).
+    init_surveys(app)
+    app.register_blueprint(surveys_public_blp)
     app.register_blueprint(pwa_blp)
     if benchfloor.enabled():
         # Only bench/api_bench.py's own server: the floor the evidence pipeline is measured by.

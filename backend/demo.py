@@ -5,7 +5,8 @@ and leaves rows that already match untouched (not even a new password salt). Bes
 imports the schemes in ``schemes/`` and plans one engagement: a client with one certification
 unit and two sites (one entered in GCJ-02, as copied from Amap), the demo team leader and auditor
 on the team (the demo reviewer deliberately not, so they may review it: CQC §6.1), and one
-mystery-shopper assignment for the demo shopper over the next seven days.
+mystery-shopper assignment for the demo shopper over the next seven days, and an open customer
+survey on that engagement whose first site answers at ``/s/demo``.
 """
 
 from __future__ import annotations
@@ -276,6 +277,7 @@ def _load_field_work(
     else:
         tally.count("unchanged")
     _demo_assignment(session, leader, engagement, sites[0], users[Role.SHOPPER], tally, now)
+    _demo_survey(session, leader, engagement, sites, now)
 
 
 def _demo_site(
@@ -371,6 +373,64 @@ def _demo_assignment(
     )
     session.commit()
     tally.count("updated")
+
+
+#: Customer survey (issue 5): the demo campaign's poster codes, so that /s/demo answers.
+DEMO_SURVEY_CODES = ("demo", "demo2")
+DEMO_SURVEY_TITLE = "城镇污水处理厂工程施工服务 顾客满意度调查"
+DEMO_SURVEY_DAYS = 30
+
+
+def _demo_survey(
+    session: Session, leader: Actor, engagement: Engagement, sites: Sequence[Site], now: datetime
+) -> None:
+    """An open survey campaign on the demo engagement, its first site at ``/s/demo``.
+
+    Created once; a later run leaves it alone unless it has closed, when its close date moves
+    to the next thirty days again (audited). Not counted in the load's tally (the tally counts
+    the directory and plan rows).
+    """
+    from backend.surveys import services as surveys
+    from backend.surveys.models import SurveySite
+
+    existing = session.scalars(
+        sa.select(SurveySite).where(SurveySite.code == DEMO_SURVEY_CODES[0])
+    ).first()
+    if existing is None:
+        surveys.create_campaign(
+            session,
+            leader,
+            engagement.id,
+            {
+                "title": DEMO_SURVEY_TITLE,
+                "instructions": "请根据您本次接受服务的真实感受作答，每题选择一项。",
+                "opens_at": now - timedelta(days=1),
+                "closes_at": now + timedelta(days=DEMO_SURVEY_DAYS),
+                "sites": [{"site_id": site.id, "target": 30} for site in sites],
+                # A person reading each question takes more than a second: the demo flags
+                # only answers faster than that.
+                "min_seconds_per_question": 1.0,
+            },
+            codes={site.id: code for site, code in zip(sites, DEMO_SURVEY_CODES, strict=False)},
+        )
+        return
+    campaign = existing.campaign
+    if campaign.closes_at > now:
+        return
+    previous = campaign.closes_at.isoformat()
+    campaign.closes_at = now + timedelta(days=DEMO_SURVEY_DAYS)
+    campaign.version += 1
+    record(
+        session,
+        actor=leader,
+        action="survey_campaign.updated",
+        object_type="survey_campaign",
+        object_id=campaign.id,
+        reason="demo data restored",
+        details={"closes_at": {"from": previous, "to": campaign.closes_at.isoformat()}},
+    )
+    session.commit()
+    surveys.forget_public(campaign.id)
 
 
 def _restore(user: User, login: DemoLogin, organisation: Organisation) -> bool:

@@ -13,11 +13,19 @@ from backend.evaluations.models import Evaluation, EvaluationEvent, EvaluationVe
 from backend.evidence.models import EvaluationEvidence, Evidence
 from backend.push.models import PushSubscription
 from backend.schemes.models import SchemeVersion
+from backend.surveys.models import (
+    CallbackDraw,
+    SurveyCampaign,
+    SurveyCode,
+    SurveyResponse,
+    SurveySite,
+)
 from backend.users.models import Organisation, User
 
 __all__ = [
     "Assignment",
     "AuditEntry",
+    "CallbackDraw",
     "CertificationUnit",
     "Client",
     "Device",
@@ -33,5 +41,9 @@ __all__ = [
     "PushSubscription",
     "SchemeVersion",
     "Site",
+    "SurveyCampaign",
+    "SurveyCode",
+    "SurveyResponse",
+    "SurveySite",
     "User",
 ]

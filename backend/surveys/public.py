@@ -1,0 +1,359 @@
+"""The public survey page ``/s/<code>`` and the staff analysis page (server-rendered HTML).
+
+The survey page is what a customer's phone loads after scanning a poster, usually inside
+WeChat's in-app browser, possibly on 2G: one HTML document with its CSS and a tiny script inline,
+no font, no framework, no service worker, gzip-compressed (well under the 30 KB budget; the
+budget is measured in tests/surveys/test_public_page.py). Without JavaScript every question shows
+on one long form and it still works; with it, one question per screen with progress and back.
+
+Answers are an ordinary form POST. The form carries a signed token with the instant the page
+was served (the "too fast" flag needs a start the client cannot fake) and the device token,
+which the script also keeps in localStorage and the server in a cookie: one answer per device.
+"""
+
+from __future__ import annotations
+
+import gzip
+import secrets
+import uuid
+from datetime import UTC, datetime
+from http import HTTPStatus
+
+import flask
+from flask import Blueprint, render_template, request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from limits import parse_many
+
+from backend.auth.access import current_actor
+from backend.auth.limits import client_ip, current_limits
+from backend.errors import (
+    MESSAGES,
+    AlreadyAnswered,
+    ApiError,
+    ErrorCode,
+    SurveyClosed,
+    SurveyNotOpen,
+    ValidationFailed,
+)
+from backend.extensions import db
+from backend.i18n import Language
+from backend.surveys import services
+from backend.surveys.posters import deadline_text
+from backend.surveys.setup import survey_settings
+
+blp = Blueprint("surveys_public", __name__, template_folder="templates")
+
+#: A served form stays valid this long (a customer may leave the page open for a while).
+FORM_MAX_AGE = 24 * 3600
+_FORM_FIELDS = frozenset({"t", "device", "comment", "phone", "consent", "code"})
+_DEVICE_MAX_AGE = 400 * 24 * 3600
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(flask.current_app.config["SECRET_KEY"], salt="survey-form")
+
+
+def _cookie_name(campaign_id: uuid.UUID) -> str:
+    return f"fcs_{campaign_id.hex[:12]}"
+
+
+def _english() -> bool:
+    return request.args.get("lang") == "en"
+
+
+def _nonce() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def _finish(html: str, nonce: str, status: int = 200) -> flask.Response:
+    """Headers every survey page gets; gzip when the browser takes it (2G: every byte counts)."""
+    body = html.encode("utf-8")
+    response = flask.Response(status=status, mimetype="text/html")
+    if "gzip" in request.headers.get("Accept-Encoding", "") and len(body) > 1024:
+        body = gzip.compress(body, compresslevel=6, mtime=0)
+        response.headers["Content-Encoding"] = "gzip"
+    response.set_data(body)
+    response.vary.add("Accept-Encoding")
+    # The page holds a device token and a timed form: never from a cache.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'; connect-src 'self'"
+    )
+    return response
+
+
+def _message(
+    kind: str,
+    heading: str,
+    lines: list[str],
+    *,
+    status: int,
+    survey: services.PublicSurvey | None = None,
+    headers: dict[str, str] | None = None,
+) -> flask.Response:
+    nonce = _nonce()
+    html = render_template(
+        "surveys/message.html",
+        kind=kind,
+        heading=heading,
+        lines=lines,
+        title=survey.title if survey else "",
+        site_name=survey.site_name if survey else "",
+        en=_english(),
+        nonce=nonce,
+    )
+    response = _finish(html, nonce, status)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _error_page(error: ApiError, survey: services.PublicSurvey | None) -> flask.Response:
+    en = _english()
+    language = Language.EN if en else Language.ZH_CN
+    text = MESSAGES[error.code].in_language(language)
+    headings = {
+        ErrorCode.SURVEY_CLOSED: ("Survey closed", "调查已结束"),
+        ErrorCode.SURVEY_NOT_OPEN: ("Not open yet", "调查尚未开始"),
+        ErrorCode.ALREADY_ANSWERED: ("Already answered", "您已提交过"),
+        ErrorCode.NOT_FOUND: ("Survey not found", "未找到该调查"),
+        ErrorCode.TOO_MANY_REQUESTS: ("Too many answers", "提交过于频繁"),
+    }
+    en_heading, zh_heading = headings.get(error.code, ("Cannot take this answer", "无法提交"))
+    lines = [text]
+    if error.code is ErrorCode.VALIDATION_ERROR:
+        for field, messages in error.details.items():
+            lines.append(f"{field}: {'; '.join(str(m) for m in messages)}")
+        lines.append("Go back and check the answer." if en else "请返回检查后重新提交。")
+    if error.code is ErrorCode.SURVEY_NOT_OPEN and survey is not None:
+        lines.append(("Opens " if en else "开始时间：") + deadline_text(survey.opens_at))
+    return _message(
+        error.code.value.lower(),
+        en_heading if en else zh_heading,
+        lines,
+        status=int(error.status),
+        survey=survey,
+        headers=error.headers,
+    )
+
+
+def _render_form(survey: services.PublicSurvey, device: str) -> flask.Response:
+    nonce = _nonce()
+    token = _serializer().dumps([survey.survey_site_id.hex, device])
+    html = render_template(
+        "surveys/survey.html",
+        survey=survey,
+        token=token,
+        device=device,
+        nonce=nonce,
+        en=_english(),
+        big=request.args.get("big") == "1",
+        deadline=deadline_text(survey.closes_at),
+        retention=survey.retention_days,
+    )
+    return _finish(html, nonce)
+
+
+def _set_device_cookie(
+    response: flask.Response, survey: services.PublicSurvey, device: str
+) -> None:
+    response.set_cookie(
+        _cookie_name(survey.campaign_id),
+        device,
+        max_age=_DEVICE_MAX_AGE,
+        path="/s/",
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure,
+    )
+
+
+def _valid_token(value: str | None) -> str | None:
+    if value and 16 <= len(value) <= 64 and all(c.isalnum() or c in "-_" for c in value):
+        return value
+    return None
+
+
+@blp.get("/s/<code>")
+def survey_page(code: str) -> flask.Response:
+    session = db.session()
+    survey: services.PublicSurvey | None = None
+    try:
+        survey = services.public_survey(session, code)
+        state = survey.state(datetime.now(UTC))
+        if state == "closed":
+            raise SurveyClosed()
+        if state == "not_open":
+            raise SurveyNotOpen()
+        key = survey_settings().contact_key
+        cookie = _valid_token(request.cookies.get(_cookie_name(survey.campaign_id)))
+        if cookie and services.already_answered(session, key, survey.campaign_id, [cookie]):
+            raise AlreadyAnswered()
+    except ApiError as error:
+        return _error_page(error, survey)
+    device = cookie or secrets.token_urlsafe(16)
+    response = _render_form(survey, device)
+    _set_device_cookie(response, survey, device)
+    return response
+
+
+def _over_limit() -> dict[str, str] | None:
+    """Count this answer against the per-address limit; Retry-After headers when over it."""
+    limits = current_limits()
+    if not limits.limiter.enabled:
+        return None
+    strategy = limits.limiter.limiter
+    address = client_ip()
+    try:
+        for item in parse_many(survey_settings().rate_limit):
+            if not strategy.hit(item, "survey-answer", address):
+                reset, _ = strategy.get_window_stats(item, "survey-answer", address)
+                retry = max(1, int(reset - datetime.now(UTC).timestamp()) + 1)
+                return {"Retry-After": str(retry)}
+    except limits.limiter.storage.base_exceptions:
+        # The limiter's storage (Redis) is down: take the answer; the burst flag still works.
+        flask.current_app.logger.warning("survey rate limit storage unreachable", exc_info=True)
+    return None
+
+
+@blp.post("/s/<code>")
+def survey_answer(code: str) -> flask.Response:
+    session = db.session()
+    survey: services.PublicSurvey | None = None
+    try:
+        # A public endpoint: a form of answers is a few kilobytes; refuse more before parsing.
+        request.max_content_length = 64 * 1024
+        survey = services.public_survey(session, code)
+        retry = _over_limit()
+        if retry is not None:
+            raise ApiError(
+                code=ErrorCode.TOO_MANY_REQUESTS, status=HTTPStatus.TOO_MANY_REQUESTS, headers=retry
+            )
+        form = request.form
+        unknown = [name for name in form if name not in _FORM_FIELDS and not name.startswith("q.")]
+        if unknown:
+            raise ValidationFailed(details={name: ["unknown field"] for name in unknown[:5]})
+        try:
+            (site_hex, served_device), issued = _serializer().loads(
+                form.get("t", ""), max_age=FORM_MAX_AGE, return_timestamp=True
+            )
+        except (BadSignature, ValueError, TypeError) as exc:
+            raise ValidationFailed(
+                details={"t": ["the page expired or was altered: scan the code again"]}
+            ) from exc
+        if site_hex != survey.survey_site_id.hex:
+            raise ValidationFailed(details={"t": ["form of another survey"]})
+        device = _valid_token(form.get("device")) or served_device
+        cookie = _valid_token(request.cookies.get(_cookie_name(survey.campaign_id)))
+        answers = services.parse_answers(
+            survey.questions,
+            {name: value for name, value in form.items() if name.startswith("q.")},
+            survey.levels,
+        )
+        result = services.submit_online(
+            session,
+            survey,
+            answers=answers,
+            comment=form.get("comment", ""),
+            phone=form.get("phone", ""),
+            consent=form.get("consent") == "1",
+            one_time_code=form.get("code", ""),
+            device_token=device,
+            other_tokens=[served_device, cookie],
+            started_at=issued.replace(tzinfo=UTC) if issued.tzinfo is None else issued,
+            client_address=client_ip() or "",
+            key=survey_settings().contact_key,
+        )
+    except ApiError as error:
+        return _error_page(error, survey)
+    en = _english()
+    lines = [
+        "Your answer was received. Thank you for helping us improve the service."
+        if en
+        else "您的答卷已提交。感谢您帮助我们改进服务。"
+    ]
+    if result.contact_stored is False:
+        lines.append(
+            "Your phone number was not kept: the consent was not ticked."
+            if en
+            else "您未勾选同意，电话号码未保存。"
+        )
+    elif result.contact_stored:
+        lines.append(
+            "We may call you once to confirm this answer."
+            if en
+            else "我们可能会致电回访核实本答卷。"
+        )
+    response = _message(
+        "thanks", "Thank you!" if en else "提交成功，谢谢", lines, status=200, survey=survey
+    )
+    _set_device_cookie(response, survey, device)
+    return response
+
+
+# --------------------------------------------------------------------------- analysis page
+
+
+@blp.get("/surveys/<uuid:campaign_id>/analysis")
+def analysis_page(campaign_id: uuid.UUID) -> flask.Response:
+    """The campaign's analysis with charts, for signed-in staff (and the client's own users)."""
+    from backend.surveys import charts
+    from backend.surveys.analysis import campaign_analysis
+
+    nonce = _nonce()
+    actor = current_actor()
+    if actor is None:
+        html = render_template("surveys/login.html", nonce=nonce)
+        return _finish(html, nonce, 401)
+    session = db.session()
+    try:
+        campaign, _ = services.campaign_for(session, actor, campaign_id, services.Need.ANALYSIS)
+        result = campaign_analysis(session, actor, campaign_id)
+    except ApiError as error:
+        return _message(
+            error.code.value.lower(),
+            "无法查看 / Not available",
+            [MESSAGES[error.code].zh_cn, MESSAGES[error.code].en],
+            status=int(error.status),
+        )
+    view = services.campaign_view(session, campaign)
+    site_chart = charts.bars(
+        [
+            (
+                site["site_name"],
+                100 * site["counted"] / site["target"] if site["target"] else None,
+                f"{site['counted']} / {site['target']}",
+            )
+            for site in result["sites"]
+        ]
+    )
+    channels = result["overall"]["channels"]
+    channel_chart = charts.bars(
+        [
+            (
+                "线上 online",
+                channels["online"]["score"],
+                f"{charts.score_text(channels['online']['score'])} "
+                f"(n={channels['online']['counted']})",
+            ),
+            (
+                "面访 face to face",
+                channels["offline"]["score"],
+                f"{charts.score_text(channels['offline']['score'])} "
+                f"(n={channels['offline']['counted']})",
+            ),
+        ]
+    )
+    html = render_template(
+        "surveys/analysis.html",
+        nonce=nonce,
+        a=result,
+        campaign=view,
+        charts=charts,
+        site_chart=site_chart,
+        channel_chart=channel_chart,
+        staff=actor.role.value != "client_user",
+        user=actor.user.display_name,
+    )
+    return _finish(html, nonce)

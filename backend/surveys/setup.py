@@ -1,0 +1,71 @@
+"""Survey settings and wiring: the contact key, the per-address limit, the public base URL.
+
+Settings come from the environment, with laptop defaults (like ``backend/config.py``):
+
+* ``FIELDCERT_CONTACT_KEY``: AES-256 key for phone numbers (64 hex digits or urlsafe base64);
+  unset, generated once into ``instance/contact_key`` (mode 0600). Keep a copy: numbers
+  encrypted with a lost key cannot be read back.
+* ``FIELDCERT_SURVEY_RATE_LIMIT``: answers per client address (default ``30 per minute;300 per
+  hour``: customers behind one shop Wi-Fi or a carrier's NAT share an address). The address is
+  the one ProxyFix gives when ``FIELDCERT_TRUSTED_PROXIES`` is set.
+* ``FIELDCERT_PUBLIC_URL``: the address printed in QR codes (e.g. ``https://survey.example.cn``);
+  unset, the address the request came to.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from backend.surveys import crypto
+
+EXTENSION = "fieldcert_surveys"
+DEFAULT_RATE_LIMIT = "30 per minute;300 per hour"
+
+
+@dataclass(frozen=True)
+class SurveySettings:
+    contact_key: bytes
+    rate_limit: str
+    public_url: str | None
+
+
+def init_surveys(app: Flask) -> SurveySettings:
+    app.config.setdefault(
+        "FIELDCERT_SURVEY_RATE_LIMIT",
+        os.environ.get("FIELDCERT_SURVEY_RATE_LIMIT") or DEFAULT_RATE_LIMIT,
+    )
+    app.config.setdefault("FIELDCERT_PUBLIC_URL", os.environ.get("FIELDCERT_PUBLIC_URL") or None)
+    configured = app.config.get("FIELDCERT_CONTACT_KEY") or os.environ.get("FIELDCERT_CONTACT_KEY")
+    key = crypto.load_key(configured, Path(app.config["FIELDCERT_INSTANCE_DIR"]))
+    settings = SurveySettings(
+        contact_key=key,
+        rate_limit=str(app.config["FIELDCERT_SURVEY_RATE_LIMIT"]),
+        public_url=(app.config["FIELDCERT_PUBLIC_URL"] or "").rstrip("/") or None,
+    )
+    app.extensions[EXTENSION] = settings
+    app.cli.add_command(surveys_cli)
+    return settings
+
+
+def survey_settings() -> SurveySettings:
+    settings: SurveySettings = current_app.extensions[EXTENSION]
+    return settings
+
+
+surveys_cli = AppGroup("surveys", help="Customer surveys: retention of contact numbers.")
+
+
+@surveys_cli.command("purge-contacts")
+def purge_contacts_command() -> None:
+    """Delete phone numbers whose retention period ended (run it daily, e.g. from cron)."""
+    from backend.extensions import db
+    from backend.surveys.services import purge_expired_contacts
+
+    count = purge_expired_contacts(db.session())
+    click.echo(f"{count} contact number(s) deleted.")
