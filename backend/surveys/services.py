@@ -536,6 +536,7 @@ class PublicSurvey:
 
 #: Seconds a process keeps a public survey: a changed close date reaches every worker in time.
 PUBLIC_TTL = 5.0
+#: "<database url>|<code>" -> (expiry on the monotonic clock, survey or None for unknown codes).
 _public: dict[str, tuple[float, PublicSurvey | None]] = {}
 _public_lock = threading.Lock()
 
@@ -553,8 +554,10 @@ def forget_public(campaign_id: uuid.UUID | None = None) -> None:
 def public_survey(session: Session, code: str) -> PublicSurvey:
     """The survey behind a poster code; 404 for unknown codes (also cached, briefly)."""
     now = time.monotonic()
+    # Keyed by database too: one process may serve several apps (tests build several).
+    cache_key = f"{session.get_bind().engine.url}|{code}"
     with _public_lock:
-        hit = _public.get(code)
+        hit = _public.get(cache_key)
     if hit is not None and hit[0] > now:
         if hit[1] is None:
             raise NotFound()
@@ -563,7 +566,7 @@ def public_survey(session: Session, code: str) -> PublicSurvey:
     with _public_lock:
         if len(_public) > 10_000:
             _public.clear()
-        _public[code] = (now + PUBLIC_TTL, survey)
+        _public[cache_key] = (now + PUBLIC_TTL, survey)
     if survey is None:
         raise NotFound()
     return survey
