@@ -58,6 +58,29 @@ CRITICAL: dict[tuple[str, str], frozenset[Role] | str] = {
     ("get", "/api/fieldapp/schemes/{scheme_version_id}/scales"): frozenset(
         {Role.SHOPPER, Role.AUDITOR, Role.TEAM_LEADER, Role.REVIEWER}
     ),
+    # Customer surveys (issue 5): contact numbers only for the audit team, never for clients;
+    # client users read the aggregate analysis only.
+    ("post", "/api/survey-campaigns"): frozenset({Role.ADMIN, Role.TEAM_LEADER}),
+    ("patch", "/api/survey-campaigns/{campaign_id}"): frozenset({Role.ADMIN, Role.TEAM_LEADER}),
+    ("post", "/api/survey-campaigns/{campaign_id}/callback-draw"): frozenset(
+        {Role.ADMIN, Role.TEAM_LEADER}
+    ),
+    ("get", "/api/survey-campaigns/{campaign_id}/callbacks"): frozenset(
+        {Role.TEAM_LEADER, Role.AUDITOR}
+    ),
+    ("post", "/api/survey-responses/{response_id}/contact"): frozenset(
+        {Role.TEAM_LEADER, Role.AUDITOR}
+    ),
+    ("put", "/api/survey-responses/{response_id}"): frozenset({Role.TEAM_LEADER, Role.AUDITOR}),
+    ("get", "/api/survey-campaigns/{campaign_id}/responses"): frozenset(
+        {Role.ADMIN, Role.TEAM_LEADER, Role.AUDITOR, Role.REVIEWER}
+    ),
+    ("get", "/api/survey-campaigns/{campaign_id}/export.csv"): frozenset(
+        {Role.ADMIN, Role.TEAM_LEADER, Role.AUDITOR, Role.REVIEWER}
+    ),
+    ("get", "/api/survey-campaigns/{campaign_id}/analysis"): frozenset(
+        {Role.ADMIN, Role.TEAM_LEADER, Role.AUDITOR, Role.REVIEWER, Role.CLIENT_USER}
+    ),
 }
 
 
@@ -205,6 +228,20 @@ def test_the_security_critical_endpoints_are_declared_as_expected(
         else:
             assert not operation.public, f"{operation} should not be public"
             assert operation.allowed == expected, f"{operation}: {sorted(operation.allowed)}"
+
+
+def test_client_users_and_the_public_never_reach_survey_contacts(
+    operations: list[Operation],
+) -> None:
+    # Respondent contact data is never shown to the client (DOMAIN.md) nor to the public.
+    exposed = [
+        str(op)
+        for op in operations
+        if op.path.startswith("/api/survey")
+        and any(word in op.path for word in ("contact", "callback", "responses", "export"))
+        and (op.public or Role.CLIENT_USER in op.allowed)
+    ]
+    assert exposed == []
 
 
 def test_client_users_and_the_public_never_reach_assignments(operations: list[Operation]) -> None:

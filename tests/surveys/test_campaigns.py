@@ -23,7 +23,7 @@ def test_a_campaign_gets_the_default_questionnaire_from_the_scheme(
         "7.1",
     ]
     first = campaign["questions"][0]
-    assert first["zh"] == "与您的预期相比，这里的工作人员在“功能性”方面表现如何？"
+    assert first["zh"] == "与您的预期相比，这里的工作人员在“功能性”方面表现如何？"  # noqa: RUF001
     assert first["en"].startswith("Compared with what you expected")
     assert campaign["state"] == "open"
     assert [s["target"] for s in campaign["sites"]] == [30, 20]
@@ -36,7 +36,7 @@ def test_questions_can_be_edited_before_the_first_answer_only(
 ) -> None:
     url = f"/api/survey-campaigns/{campaign['id']}"
     questions = [
-        {"item": "1.1", "zh": "工作人员办事是否准确、完整？"},
+        {"item": "1.1", "zh": "工作人员办事是否准确、完整"},
         {"item": "6.1", "zh": "态度"},
     ]
     sign_in(client, world.leader)

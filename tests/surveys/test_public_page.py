@@ -1,4 +1,4 @@
-"""The public survey page /s/<code>: size budget, answering, duplicates, closed, malformed, limits."""
+"""The public survey page /s/<code>: size, answers, duplicates, closed, malformed, limits."""
 
 from __future__ import annotations
 
