@@ -39,7 +39,7 @@ export interface ApiOptions {
   headers?: Record<string, string>;
   /** A version number (sent as `"v<n>"`) or a ready ETag string. */
   ifMatch?: string | number;
-  /** Milliseconds before the request counts as failed (default 30 s; uploads 120 s). */
+  /** Milliseconds before the request counts as failed (default 30 s; uploads by size, ≤ 9 min). */
   timeoutMs?: number;
 }
 
@@ -51,7 +51,10 @@ export interface ApiResponse<T> {
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const DEFAULT_TIMEOUT_MS = 30_000;
-const UPLOAD_TIMEOUT_MS = 120_000;
+/** Uploads: 60 s plus the time at 128 kbit/s (a weak 3G signal), at most 9 min (data/lock.ts). */
+function uploadTimeout(bytes: number): number {
+  return Math.min(60_000 + Math.ceil(bytes / 16), 9 * 60_000);
+}
 
 let language: 'zh-CN' | 'en' = 'zh-CN';
 let languageLoaded = false;
@@ -155,7 +158,7 @@ async function request<T>(method: string, path: string, opts: ApiOptions, csrf: 
   }
   Object.assign(headers, opts.headers ?? {});
 
-  const timeoutMs = opts.timeoutMs ?? (opts.body !== undefined ? UPLOAD_TIMEOUT_MS : DEFAULT_TIMEOUT_MS);
+  const timeoutMs = opts.timeoutMs ?? (opts.body !== undefined ? uploadTimeout(opts.body.size) : DEFAULT_TIMEOUT_MS);
   const controller = typeof AbortController !== 'undefined' ? new AbortController() : null;
   let timedOut = false;
   const timer = setTimeout(() => {

@@ -74,6 +74,25 @@ export function toStorageError(error: unknown): StorageError {
   return new StorageError('unknown', message || 'IndexedDB failed', { cause: error });
 }
 
+const IDB_ERROR_NAMES = new Set([
+  'QuotaExceededError',
+  'VersionError',
+  'InvalidStateError',
+  'TransactionInactiveError',
+  'DataError',
+  'DataCloneError',
+  'ConstraintError',
+  'AbortError',
+  'UnknownError',
+  'NotFoundError',
+  'ReadOnlyError',
+]);
+
+function isIdbError(error: unknown): boolean {
+  const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
+  return typeof name === 'string' && IDB_ERROR_NAMES.has(name);
+}
+
 /** One upgrade step: from version `index` to `index + 1`, inside the versionchange transaction. */
 export type Migration = (db: IDBDatabase, tx: IDBTransaction) => void;
 
@@ -272,7 +291,9 @@ export async function transact<T>(
       // Already finished or aborted.
     }
     await done.catch(() => undefined);
-    throw error;
+    // IndexedDB's own failures (a full disk on a put, ...) become StorageError; the work's own
+    // errors (OutboxError, ...) pass unchanged.
+    throw isIdbError(error) ? toStorageError(error) : error;
   }
   await done;
   return result;

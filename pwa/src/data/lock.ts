@@ -12,18 +12,25 @@
 import { transact } from './db';
 
 export const LOCK_NAME = 'fieldcert-outbox';
-/** Longer than the longest request (uploads time out at 120 s), so a live run never loses it. */
-export const LEASE_MS = 180_000;
+/**
+ * Longer than the longest request (api.ts caps upload time limits at 9 min), so a live run never
+ * loses it. Where Web Locks exist, holding the lock overrides a lease left by a dead context, so
+ * this long expiry only delays browsers without them.
+ */
+export const LEASE_MS = 10 * 60_000;
 
 export function newOwnerId(): string {
   return `${typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : Math.random().toString(36).slice(2)}`;
 }
 
-/** Take the lease if it is free, expired or already ours; false if someone else holds it. */
-export async function acquireLease(owner: string, now: number = Date.now()): Promise<boolean> {
+/**
+ * Take the lease if it is free, expired or already ours (or `override`: we hold the Web Lock, so
+ * any other lease is a dead context's); false if someone else holds it.
+ */
+export async function acquireLease(owner: string, now: number = Date.now(), override = false): Promise<boolean> {
   return transact(['meta'], 'readwrite', async (tx) => {
     const lease = await tx.meta('lease');
-    if (lease !== undefined && lease.owner !== owner && lease.expiresAt > now) return false;
+    if (!override && lease !== undefined && lease.owner !== owner && lease.expiresAt > now) return false;
     await tx.setMeta('lease', { owner, expiresAt: now + LEASE_MS });
     return true;
   });
@@ -68,8 +75,8 @@ export async function withOutboxLock<T>(
   owner: string,
   work: () => Promise<T>,
 ): Promise<{ ran: true; result: T } | { ran: false }> {
-  const run = async (): Promise<{ ran: true; result: T } | { ran: false }> => {
-    if (!(await acquireLease(owner))) return { ran: false };
+  const run = async (override: boolean): Promise<{ ran: true; result: T } | { ran: false }> => {
+    if (!(await acquireLease(owner, Date.now(), override))) return { ran: false };
     try {
       return { ran: true, result: await work() };
     } finally {
@@ -77,11 +84,13 @@ export async function withOutboxLock<T>(
     }
   };
   const locks = lockManager();
-  if (locks === null) return run();
+  if (locks === null) return run(false);
   let outcome: { ran: true; result: T } | { ran: false } = { ran: false };
   await locks.request(LOCK_NAME, { ifAvailable: true }, async (lock) => {
     if (lock === null) return;
-    outcome = await run();
+    // Every context of this browser takes the Web Lock first: a lease still in the store
+    // belongs to a context that died (a killed tab or worker) and must not block us.
+    outcome = await run(true);
   });
   return outcome;
 }

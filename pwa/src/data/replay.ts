@@ -176,6 +176,8 @@ class Run {
           break;
       }
       this.sent += 1;
+      // Let every indicator count down as entries go, not only at the end of the run.
+      announceChange('sent');
       return null;
     } catch (error) {
       return this.handleFailure(prepared, error);

@@ -165,3 +165,14 @@ describe('meta and cache', () => {
     expect(await cacheGet('/nothing')).toBeUndefined();
   });
 });
+
+describe('storage errors inside a transaction', () => {
+  it('a failed put rejects as StorageError, an app error passes unchanged', async () => {
+    // A Blob-less function cannot be cloned into IndexedDB: the put itself fails.
+    await expect(
+      transact(['meta'], 'readwrite', (tx) => tx.setMeta('me', { f: () => 1 })),
+    ).rejects.toBeInstanceOf(StorageError);
+    class Mine extends Error {}
+    await expect(transact(['meta'], 'readonly', () => Promise.reject(new Mine('x')))).rejects.toBeInstanceOf(Mine);
+  });
+});

@@ -21,6 +21,8 @@ describe('drafts', () => {
   it('saves every change and finds drafts by assignment, newest first', async () => {
     const a = await newDraft(init);
     const b = await newDraft({ ...init, assignmentId: null, mode: 'A' });
+    // A later change (updatedAt has millisecond resolution).
+    await new Promise((r) => setTimeout(r, 5));
     await saveDraft({ ...a, ratings: { '1.1': { level: 5 } }, notes: '好' });
     expect(await getDraft(a.id)).toMatchObject({ ratings: { '1.1': { level: 5 } }, notes: '好' });
     expect((await draftForAssignment(ASSIGNMENT))?.id).toBe(a.id);

@@ -99,3 +99,14 @@ describe('single flight', () => {
     expect((await readMeta('lease'))?.owner).toBe('usurper');
   });
 });
+
+describe('a lease left by a dead context', () => {
+  it('does not block a context holding the Web Lock', async () => {
+    expect(await acquireLease('killed-tab', Date.now())).toBe(true);
+    vi.stubGlobal('navigator', {
+      locks: { request: async (_n: string, _o: unknown, cb: (lock: unknown) => Promise<unknown>) => cb({}) },
+    });
+    expect(await withOutboxLock('worker', async () => 'sent')).toEqual({ ran: true, result: 'sent' });
+    expect(await readMeta('lease')).toBeUndefined();
+  });
+});
