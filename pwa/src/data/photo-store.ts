@@ -115,3 +115,30 @@ export async function deletePhoto(id: string): Promise<void> {
   });
   announceChange('photo');
 }
+
+/** Review outcomes after which a visit's photos are only needed on the server. */
+const FINAL_STATUSES = new Set(['accepted', 'rejected', 'excluded']);
+
+/**
+ * Free the phone's storage: delete photos the server confirmed (its SHA-256 equals ours) whose
+ * visit has a final review outcome (accepted, rejected, excluded). Nothing unconfirmed, nothing
+ * of a visit still open or in the outbox is touched; the visit keeps citing the photo by id
+ * (the server has it: GET /api/evidence/<id>/thumbnail). Resolves with the number deleted.
+ */
+export async function pruneConfirmedPhotos(): Promise<number> {
+  const deleted = await transact(['photos', 'drafts', 'outbox'], 'readwrite', async (tx) => {
+    const busy = new Set((await tx.getAll('outbox')).map((e) => e.draftId));
+    let count = 0;
+    for (const draft of await tx.getAll('drafts')) {
+      if (busy.has(draft.id) || draft.status !== 'synced' || !FINAL_STATUSES.has(draft.serverStatus ?? '')) continue;
+      for (const photo of await tx.byIndex('photos', 'evaluationId', draft.id)) {
+        if (!photo.meta.confirmed) continue;
+        await tx.delete('photos', photo.id);
+        count += 1;
+      }
+    }
+    return count;
+  });
+  if (deleted > 0) announceChange('photo');
+  return deleted;
+}

@@ -6,6 +6,7 @@
  */
 import { onChange } from './events';
 import { onEnqueued, pendingCounts } from './outbox';
+import { pruneConfirmedPhotos } from './photo-store';
 import { readSyncMeta, replayOutbox, type ReplayResult } from './replay';
 import { refreshReturned as pullReturned } from './returned';
 
@@ -174,6 +175,8 @@ export function startSync(): void {
     if (state.pendingRecords + state.pendingPhotos > 0) void registerBackgroundSync();
     await replay(true);
     await refreshReturned().catch(() => undefined);
+    // After the server's statuses are known: free the photos of visits that are decided.
+    await pruneConfirmedPhotos().catch(() => undefined);
   });
 }
 

@@ -102,3 +102,25 @@ describe('returned visits', () => {
     });
   });
 });
+
+describe('freeing storage', () => {
+  it('deletes confirmed photos of decided visits only, after the server status is known', async () => {
+    const { pruneConfirmedPhotos, listPhotos } = await import('../../src/data/photo-store');
+    const server = h.server();
+    const decided = await recordedVisit(2);
+    const open = await recordedVisit(1, '55555555-5555-4555-8555-555555555555');
+    await submitVisit(decided.id);
+    await submitVisit(open.id);
+    await replayOutbox();
+    const unsent = await recordedVisit(1, '66666666-6666-4666-8666-666666666666');
+    expect(await pruneConfirmedPhotos()).toBe(0); // nothing decided yet
+    server.evaluations.get(decided.id)!.status = 'accepted';
+    await refreshReturned();
+    expect((await getDraft(decided.id))?.serverStatus).toBe('accepted');
+    expect(await pruneConfirmedPhotos()).toBe(2);
+    expect(await listPhotos(decided.id)).toEqual([]);
+    expect((await getDraft(decided.id))?.photos).toHaveLength(2); // still cited by id
+    expect(await listPhotos(open.id)).toHaveLength(1);
+    expect(await listPhotos(unsent.id)).toHaveLength(1);
+  });
+});
