@@ -271,6 +271,39 @@ def seed(env: dict[str, str], devices: int) -> tuple[str, str, list[str]]:
         return str(engagement.id), str(site_id), tokens
 
 
+def cpu_seconds(pids: set[int]) -> float:
+    """User + system CPU time of these processes so far (Linux /proc; 0 for gone ones)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (proc(5), fields 14 and 15)
+    return total / tick
+
+
+def process_groups(server_pid: int) -> dict[str, set[int]]:
+    """gunicorn (master and workers), PostgreSQL backends, and this load generator."""
+    groups: dict[str, set[int]] = {"gunicorn": {server_pid}, "postgres": set()}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == server_pid:
+            groups["gunicorn"].add(int(entry.name))
+        elif name.startswith("postgres"):
+            groups["postgres"].add(int(entry.name))
+    groups["load generator"] = {os.getpid()}
+    return groups
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -396,10 +429,24 @@ def main() -> None:
             f"for {args.seconds:.0f} s; photo {len(photo) / 1000:.0f} KB, one per "
             f"{args.photo_every} evaluation(s); 19 ratings and 3 GPS fixes per evaluation"
         )
+        groups = process_groups(server.pid)
+        cpu_before = {name: cpu_seconds(pids) for name, pids in groups.items()}
         stats, elapsed = run_phase(
             port, tokens, engagement_id, site_id, photo, args.seconds, args.photo_every, False
         )
+        # PostgreSQL starts a backend per new connection: look again for those that appeared.
+        groups["postgres"] |= process_groups(server.pid)["postgres"]
+        cpu_used = {
+            name: cpu_seconds(pids) - cpu_before.get(name, 0.0) for name, pids in groups.items()
+        }
         rates = report("api", stats, elapsed)
+        requests = sum(len(v) for v in stats.latencies.values())
+        shares = [
+            f"{name} {used / elapsed * 100:.0f} % ({used / max(requests, 1) * 1000:.1f} ms/request)"
+            for name, used in cpu_used.items()
+        ]
+        # CPU per request is the figure that survives a busy machine; rates do not.
+        print("  CPU during the run (2 cores = 200 %): " + ", ".join(shares))
         floor_stats, floor_elapsed = run_phase(
             port, tokens, engagement_id, site_id, photo, min(args.seconds, 15.0), 1, True
         )
