@@ -696,6 +696,28 @@ def _add_version(
     return version
 
 
+#: What an evaluation's status means for the visit it records: the shopper's list of
+#: assignments shows it (issue 3, "Assignments ... status"). Rejected and excluded visits were
+#: still made: the evaluation's own status says what became of them.
+_ASSIGNMENT_STATUS: Mapping[EvaluationStatus, AssignmentStatus] = {
+    EvaluationStatus.DRAFT: AssignmentStatus.IN_PROGRESS,
+    EvaluationStatus.RETURNED: AssignmentStatus.IN_PROGRESS,
+    EvaluationStatus.SUBMITTED: AssignmentStatus.SUBMITTED,
+    EvaluationStatus.ACCEPTED: AssignmentStatus.COMPLETED,
+    EvaluationStatus.REJECTED: AssignmentStatus.COMPLETED,
+    EvaluationStatus.EXCLUDED: AssignmentStatus.COMPLETED,
+}
+
+
+def _follow_assignment(session: Session, evaluation: Evaluation, status: EvaluationStatus) -> None:
+    """Move the evaluation's assignment (if any, and not cancelled) along with it."""
+    if evaluation.assignment_id is None:
+        return
+    assignment = session.get(Assignment, evaluation.assignment_id)
+    if assignment is not None and assignment.status is not AssignmentStatus.CANCELLED:
+        assignment.status = _ASSIGNMENT_STATUS[status]
+
+
 def _change_status(
     session: Session,
     actor: Actor,
@@ -710,6 +732,7 @@ def _change_status(
     from_status = evaluation.status
     evaluation.status = to
     evaluation.status_reason = comment
+    _follow_assignment(session, evaluation, to)
     if to is EvaluationStatus.SUBMITTED:
         evaluation.submitted_at = utcnow()
     event = EvaluationEvent(
@@ -815,6 +838,7 @@ def _create(
         version=1,
     )
     session.add(created)
+    _follow_assignment(session, evaluation, EvaluationStatus.DRAFT)
     record(
         session,
         actor=actor,

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from backend.audit.models import AuditEntry
+from backend.engagements.models import Assignment
 from backend.evaluations import services
 from backend.evaluations.models import Evaluation
 from tests.evaluations.helpers import (
@@ -237,3 +238,23 @@ def test_a_failing_callback_does_not_fail_the_request(client: FlaskClient, world
         services.on_evaluation_submitted.remove(broken)
 
     assert body["status"] == "submitted"
+
+
+def test_the_assignment_follows_its_evaluation(
+    client: FlaskClient, db_session: Session, world: World
+) -> None:
+    def assignment_status() -> str:
+        db_session.expire_all()
+        return db_session.get_one(Assignment, world.assignment.id).status.value
+
+    assert assignment_status() == "assigned"
+    evaluation_id = uuid.uuid4()
+    assert put(client, world.shopper, evaluation_id, visit_payload(world)).status_code == 201
+    assert assignment_status() == "in_progress"
+    assert patch(client, world.shopper, evaluation_id, {"submit": True}, '"v1"').status_code == 200
+    assert assignment_status() == "submitted"
+    assert review(client, world.auditor, evaluation_id, "return", "请补充照片").status_code == 200
+    assert assignment_status() == "in_progress"
+    assert patch(client, world.shopper, evaluation_id, {"submit": True}, '"v1"').status_code == 200
+    assert review(client, world.auditor, evaluation_id, "accept").status_code == 200
+    assert assignment_status() == "completed"
