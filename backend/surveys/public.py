@@ -14,7 +14,9 @@ which the script also keeps in localStorage and the server in a cookie: one answ
 from __future__ import annotations
 
 import gzip
+import math
 import secrets
+import threading
 import uuid
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -23,6 +25,8 @@ import flask
 from flask import Blueprint, render_template, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import parse_many
+from limits.storage import MemoryStorage
+from markupsafe import Markup
 
 from backend.auth.access import current_actor
 from backend.auth.limits import client_ip, current_limits
@@ -138,20 +142,46 @@ def _error_page(error: ApiError, survey: services.PublicSurvey | None) -> flask.
     )
 
 
-def _render_form(survey: services.PublicSurvey, device: str) -> flask.Response:
-    nonce = _nonce()
-    token = _serializer().dumps([survey.survey_site_id.hex, device])
+#: Markers for the per-request values in a cached page. Passed as markup, so campaign text that
+#: happens to contain them is escaped (``&lt;&lt;…``) and can never be mistaken for one.
+_TOKEN, _DEVICE, _NONCE = Markup("<<fc-t>>"), Markup("<<fc-d>>"), Markup("<<fc-n>>")
+#: Rendered pages by (survey, language, large text): a survey's page differs per request only in
+#: its token, device and nonce. Entries hold the survey they were made from, which lives a few
+#: seconds in the services' cache; a new survey object means a new page.
+_pages: dict[tuple[int, bool, bool], tuple[services.PublicSurvey, str]] = {}
+_pages_lock = threading.Lock()
+
+
+def _page_template(survey: services.PublicSurvey, en: bool, big: bool) -> str:
+    key = (id(survey), en, big)
+    with _pages_lock:
+        hit = _pages.get(key)
+    if hit is not None and hit[0] is survey:
+        return hit[1]
     html = render_template(
         "surveys/survey.html",
         survey=survey,
-        token=token,
-        device=device,
-        nonce=nonce,
-        en=_english(),
-        big=request.args.get("big") == "1",
+        token=_TOKEN,
+        device=_DEVICE,
+        nonce=_NONCE,
+        en=en,
+        big=big,
         deadline=deadline_text(survey.closes_at),
         retention=survey.retention_days,
     )
+    with _pages_lock:
+        if len(_pages) > 512:
+            _pages.clear()
+        _pages[key] = (survey, html)
+    return html
+
+
+def _render_form(survey: services.PublicSurvey, device: str) -> flask.Response:
+    nonce = _nonce()
+    token = _serializer().dumps([survey.survey_site_id.hex, device])
+    page = _page_template(survey, _english(), request.args.get("big") == "1")
+    # Tokens and nonces are URL-safe base64: nothing in them needs escaping in HTML.
+    html = page.replace(_TOKEN, token).replace(_DEVICE, device).replace(_NONCE, nonce)
     return _finish(html, nonce)
 
 
@@ -203,8 +233,11 @@ def _over_limit() -> dict[str, str] | None:
     limits = current_limits()
     if not limits.limiter.enabled:
         return None
-    strategy = limits.limiter.limiter
     address = client_ip()
+    if isinstance(limits.limiter.storage, MemoryStorage):
+        wait = survey_settings().local_windows.hit(address)
+        return None if wait is None else {"Retry-After": str(math.ceil(wait))}
+    strategy = limits.limiter.limiter
     try:
         for item in parse_many(survey_settings().rate_limit):
             if not strategy.hit(item, "survey-answer", address):

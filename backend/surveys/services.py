@@ -722,14 +722,24 @@ def submit_online(
         raise _invalid("comment", f"at most {MAX_COMMENT} characters")
     phone = phone.strip()
     number = normalise_phone(phone) if phone and consent else None
-    if already_answered(session, key, survey.campaign_id, [device_token, *other_tokens]):
-        raise AlreadyAnswered()
-    code_row: SurveyCode | None = None
-    if survey.requires_code:
-        code_row = _claim_code(session, key, survey.campaign_id, one_time_code, now)
     ip_hash = crypto.keyed_hash(key, "survey-ip", client_address)
     settings = survey.flag_settings
-    earlier = session.scalar(
+    hashes = {
+        device_hash(key, survey.campaign_id, token)
+        for token in (device_token, *other_tokens)
+        if token
+    }
+    # One round trip for both checks: this device's earlier answer, and the address's burst.
+    answered = (
+        sa.select(SurveyResponse.id)
+        .where(
+            SurveyResponse.campaign_id == survey.campaign_id,
+            SurveyResponse.device_hash.in_(hashes),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    earlier_count = (
         sa.select(sa.func.count())
         .select_from(SurveyResponse)
         .where(
@@ -737,7 +747,14 @@ def submit_online(
             SurveyResponse.ip_hash == ip_hash,
             SurveyResponse.received_at >= now - timedelta(minutes=settings.burst_window_minutes),
         )
+        .scalar_subquery()
     )
+    previous, earlier = session.execute(sa.select(answered, earlier_count)).one()
+    if previous is not None:
+        raise AlreadyAnswered()
+    code_row: SurveyCode | None = None
+    if survey.requires_code:
+        code_row = _claim_code(session, key, survey.campaign_id, one_time_code, now)
     flags = logic.quality_flags(
         answers,
         settings,
@@ -746,27 +763,31 @@ def submit_online(
         earlier_from_address=earlier or 0,
     )
     response_id = uuid.uuid4()
-    response = SurveyResponse(
-        id=response_id,
-        campaign_id=survey.campaign_id,
-        survey_site_id=survey.survey_site_id,
-        channel=Channel.ONLINE,
-        answers=dict(answers),
-        comment=comment.strip(),
-        started_at=started_at,
-        received_at=now,
-        device_hash=device_hash(key, survey.campaign_id, device_token),
-        ip_hash=ip_hash,
-        flags=flags,
-        one_time_code_id=code_row.id if code_row is not None else None,
-        staff_absent=False,
-    )
+    row: dict[str, Any] = {
+        "id": response_id,
+        "campaign_id": survey.campaign_id,
+        "survey_site_id": survey.survey_site_id,
+        "channel": Channel.ONLINE,
+        "answers": dict(answers),
+        "comment": comment.strip(),
+        "started_at": started_at,
+        "received_at": now,
+        "device_hash": device_hash(key, survey.campaign_id, device_token),
+        "ip_hash": ip_hash,
+        "flags": flags,
+        "one_time_code_id": code_row.id if code_row is not None else None,
+        "staff_absent": False,
+        "contact_ciphertext": None,
+        "contact_key_id": None,
+        "contact_consent_at": None,
+    }
     if number is not None:
-        response.contact_ciphertext = crypto.encrypt(key, number, str(response_id))
-        response.contact_key_id = crypto.key_id(key)
-        response.contact_consent_at = now
-    session.add(response)
+        row["contact_ciphertext"] = crypto.encrypt(key, number, str(response_id))
+        row["contact_key_id"] = crypto.key_id(key)
+        row["contact_consent_at"] = now
+    # A plain INSERT: the busiest write of the public page needs no unit of work.
     try:
+        session.execute(sa.insert(SurveyResponse), [row])
         session.commit()
     except IntegrityError as exc:
         # The same device twice at once: the unique (campaign, device) index decided.

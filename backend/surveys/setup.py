@@ -21,8 +21,10 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from limits import parse_many
 
 from backend.surveys import crypto
+from backend.surveys.limits import LocalWindows
 
 EXTENSION = "fieldcert_surveys"
 DEFAULT_RATE_LIMIT = "30 per minute;300 per hour"
@@ -33,6 +35,8 @@ class SurveySettings:
     contact_key: bytes
     rate_limit: str
     public_url: str | None
+    #: The per-address windows when the limiter keeps its counts in memory (see limits.py).
+    local_windows: LocalWindows
 
 
 def init_surveys(app: Flask) -> SurveySettings:
@@ -47,6 +51,7 @@ def init_surveys(app: Flask) -> SurveySettings:
         contact_key=key,
         rate_limit=str(app.config["FIELDCERT_SURVEY_RATE_LIMIT"]),
         public_url=(app.config["FIELDCERT_PUBLIC_URL"] or "").rstrip("/") or None,
+        local_windows=LocalWindows.of(parse_many(str(app.config["FIELDCERT_SURVEY_RATE_LIMIT"]))),
     )
     app.extensions[EXTENSION] = settings
     app.cli.add_command(surveys_cli)

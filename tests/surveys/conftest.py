@@ -191,3 +191,13 @@ def set_dates(db_session: Session, campaign_id: str, *, opens: datetime, closes:
     row.opens_at, row.closes_at = opens, closes
     db_session.commit()
     services.forget_public()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_survey_limits(app: Flask) -> Iterator[None]:
+    # The per-address survey windows count per app, like the rate limiter the client fixture
+    # resets: each test starts from zero.
+    from backend.surveys.setup import EXTENSION
+
+    app.extensions[EXTENSION].local_windows.reset()
+    yield
