@@ -84,14 +84,16 @@ export const reviewDetailScreen: Screen = async (app, root, params) => {
     offlineOr(app, root, error);
     return;
   }
-  const evidence = await Promise.all(
-    evaluation.content.evidence.map((link) =>
-      apiFetch<EvidenceRecord>('GET', `/api/evidence/${link.evidence_id}`).then(
-        (r) => ({ link, record: r.data as EvidenceRecord | null }),
-        () => ({ link, record: null }),
-      ),
-    ),
-  );
+  // One after another: each read is written to the audit log, and a small server (SQLite) takes
+  // one writer at a time.
+  const evidence: EvidenceRow[] = [];
+  for (const link of evaluation.content.evidence) {
+    const record = await apiFetch<EvidenceRecord>('GET', `/api/evidence/${link.evidence_id}`).then(
+      (r) => r.data,
+      () => null,
+    );
+    evidence.push({ link, record });
+  }
   const site = packet?.sites.find((s) => s.id === evaluation.site_id) ?? null;
   const items = new Map((packet?.scheme.items ?? []).map((item) => [item.code, item]));
 

@@ -20,7 +20,7 @@ import type { FieldItem } from '../types';
 export const POOR_ACCURACY_M = 50;
 /** Readings per check-in / check-out: several, so one bad fix does not decide. */
 const FIXES_PER_CHECK = 3;
-const FIX_TIMEOUT_MS = 20_000;
+const FIX_TIMEOUT_MS = 15_000;
 
 export type GeoVerdict = 'none' | 'ok' | 'poor-accuracy' | 'outside';
 
