@@ -10,7 +10,7 @@ import type { VisitDraft } from './types';
 
 export type { GeoFix, Rating, SyncError, VisitDraft } from './types';
 
-const SYNC_FIELDS = ['status', 'serverVersion', 'returnComment', 'serverStatus', 'contentHash', 'syncError'] as const;
+const SYNC_FIELDS = ['status', 'serverVersion', 'returnComment', 'serverStatus', 'contentHash', 'syncError', 'baseContent'] as const;
 
 function uuid(): string {
   return crypto.randomUUID();

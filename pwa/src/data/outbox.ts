@@ -108,7 +108,13 @@ async function queueRecord(tx: Tx, draft: VisitDraft): Promise<void> {
   } else {
     await tx.put(
       'outbox',
-      entry({ kind: 'edit', draftId: draft.id, body: editBody(draft, true), ifMatch: draft.serverVersion }),
+      entry({
+        kind: 'edit',
+        draftId: draft.id,
+        body: editBody(draft, true),
+        ifMatch: draft.serverVersion,
+        base: draft.baseContent ?? null,
+      }),
     );
   }
 }

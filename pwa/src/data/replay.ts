@@ -14,7 +14,7 @@
  */
 import { backoffDelay } from '../shared/backoff';
 import { decide, type Decision, type Failure } from '../shared/outcome';
-import { editBody, parseEtagVersion, type EvaluationCreateBody } from '../shared/wire';
+import { CONTENT_FIELDS, editBody, parseEtagVersion, rebase, type EvaluationCreateBody } from '../shared/wire';
 import { ApiError, NetworkError, apiFetch } from './api';
 import { transact, type Tx } from './db';
 import { announceChange } from './events';
@@ -37,7 +37,7 @@ interface EvaluationAnswer {
   id: string;
   status: string;
   version: number;
-  content?: { content_hash?: string };
+  content?: { content_hash?: string } & Record<string, unknown>;
   events?: { to_status: string; comment: string | null; at: string }[];
 }
 
@@ -395,10 +395,11 @@ class Run {
   }
 
   /**
-   * 412 on an edit: someone (this user on another phone) changed the record. GET it; if it is
-   * still editable, base the edit on the current version and send it again (each field sent
-   * replaces the server's: the correction made here wins, as the evaluator is the only writer);
-   * if it moved on (submitted, accepted ...), keep the edit for the person to decide.
+   * 412 on an edit: someone (this user on another phone) changed the record. GET it and re-apply
+   * this edit on top, field by field (docs/sync.md): the fields changed here are sent, the
+   * server's other changes stay. When both changed the same field, or the record moved on
+   * (submitted, accepted ...), keep the edit for a person. Without a base (an adopted record),
+   * the fields sent here win: the evaluator is the only writer of the content.
    */
   private async refetch(entry: OutboxEntry, err: SyncError): Promise<ReplayResult | null> {
     const seq = entry.seq as number;
@@ -412,13 +413,29 @@ class Run {
     }
     const status = current.data.status;
     if (status !== 'draft' && status !== 'returned') {
-      await this.block(entry, { ...err, details: { ...(asRecord(err.details)), server_status: status } });
+      await this.block(entry, { ...err, details: { ...asRecord(err.details), server_status: status } });
       return null;
     }
+    const body = asRecord(entry.body);
+    let nextBody: Record<string, unknown> = body;
+    if (entry.base) {
+      const { patch, conflicts } = rebase(body, entry.base, asRecord(current.data.content));
+      if (conflicts.length > 0) {
+        await this.block(entry, {
+          code: 'EDIT_CONFLICT',
+          message: 'This visit was changed elsewhere in the same places',
+          status: 412,
+          details: { fields: conflicts },
+        });
+        return null;
+      }
+      nextBody = { ...patch, submit: body['submit'] ?? false };
+    }
     const version = parseEtagVersion(current.etag) ?? current.data.version;
+    const base = pick(asRecord(current.data.content), CONTENT_FIELDS);
     await transact(['outbox', 'drafts'], 'readwrite', async (tx) => {
       const stored = await tx.get('outbox', seq);
-      if (stored !== undefined) await tx.put('outbox', { ...stored, ifMatch: version, lastError: err });
+      if (stored !== undefined) await tx.put('outbox', { ...stored, ifMatch: version, base, body: nextBody, lastError: err });
       const draft = await tx.get('drafts', entry.draftId);
       if (draft !== undefined) await tx.put('drafts', { ...draft, serverVersion: version, serverStatus: status });
     });
@@ -445,6 +462,12 @@ class LocalProblem extends Error {
     super(message);
     this.name = 'LocalProblem';
   }
+}
+
+function pick(record: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of fields) if (f in record) out[f] = record[f];
+  return out;
 }
 
 function asRecord(v: unknown): Record<string, unknown> {

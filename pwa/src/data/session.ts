@@ -5,6 +5,7 @@
  */
 import { ApiError, NetworkError, apiFetch, getDeviceToken, setCsrfToken, setDeviceToken } from './api';
 import { deleteMeta, readMeta, writeMeta } from './db';
+import { announceChange } from './events';
 
 /** GET /api/auth/me (backend/users/schemas.py UserSchema). */
 export interface Me {
@@ -28,6 +29,8 @@ export async function login(email: string, password: string): Promise<Me> {
   // The new session has a new token.
   setCsrfToken(token);
   await writeMeta('me', me);
+  // The outbox stopped on AUTH_REQUIRED waits for this: data/sync.ts replays at once.
+  announceChange('signed-in');
   return me;
 }
 
@@ -85,6 +88,7 @@ export async function pairFromLocation(loc: Location = location): Promise<boolea
   if (token === null) return false;
   await setDeviceToken(token);
   setCsrfToken(null);
+  announceChange('signed-in');
   history.replaceState(history.state, '', `${loc.pathname}${loc.search}`);
   return true;
 }

@@ -168,7 +168,12 @@ export function startSync(): void {
   });
   // Another tab or the service worker changed the outbox: follow it.
   onChange((m) => {
-    if (m.reason !== 'state') void refreshState();
+    if (m.reason === 'signed-in') {
+      // A new sign-in or pairing: whatever waited for it (AUTH_REQUIRED) goes now.
+      void replay(true).then(() => refreshReturned().catch(() => undefined));
+    } else {
+      void refreshState();
+    }
   });
   void requestPersistence();
   void refreshState().then(async () => {

@@ -40,6 +40,11 @@ export interface VisitDraft {
    * an evaluation no longer editable); null when nothing is wrong.
    */
   syncError?: SyncError | null;
+  /**
+   * The server's content at `serverVersion` as last read (a returned visit): the base a 412 is
+   * merged from, field by field.
+   */
+  baseContent?: Record<string, unknown> | null;
 }
 
 /** An error as the UI shows it: the server's code (or one of ours), message and details. */
@@ -97,6 +102,8 @@ export interface OutboxEntry {
    * the same If-Match (the server recognises its own edit, docs/sync.md "Replayed edits").
    */
   ifMatch?: number | null;
+  /** edit: the server content the edit was made on (for a field-by-field re-apply after 412). */
+  base?: Record<string, unknown> | null;
   createdAt: string;
   attempts: number;
   lastAttemptAt: string | null;

@@ -176,3 +176,56 @@ export function fitWithin(
     scaled: true,
   };
 }
+
+export const CONTENT_FIELDS = ['ratings', 'notes', 'item_notes', 'started_at', 'ended_at', 'gps_fixes', 'evidence'] as const;
+export type ContentField = (typeof CONTENT_FIELDS)[number];
+
+const ISO_WITH_OFFSET = /^\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)$/;
+
+/**
+ * A field's value in one spelling, so the phone's copy and the server's compare equal when they
+ * mean the same: α as a number (the server keeps it as text), times as epoch milliseconds (the
+ * server answers in UTC), object keys sorted.
+ */
+function normalise(value: unknown, key = ''): unknown {
+  if (Array.isArray(value)) return value.map((v) => normalise(v));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort()) out[k] = normalise((value as Record<string, unknown>)[k], k);
+    return out;
+  }
+  if (typeof value === 'string') {
+    if ((key === 'alpha' || key === 'score') && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+    if (ISO_WITH_OFFSET.test(value)) {
+      const t = Date.parse(value);
+      if (!Number.isNaN(t)) return t;
+    }
+  }
+  return value;
+}
+
+/** Whether two values of a content field mean the same. */
+export function sameContent(a: unknown, b: unknown): boolean {
+  return JSON.stringify(normalise(a ?? null)) === JSON.stringify(normalise(b ?? null));
+}
+
+/**
+ * Re-apply a local edit on top of a record someone else changed (docs/sync.md, 412): each field
+ * the phone changed (ours ≠ base) is sent, unless the server changed that same field too
+ * (theirs ≠ base, and ≠ ours): a conflict for a person. Fields the phone did not change are left
+ * out, so the server's version of them stays.
+ */
+export function rebase(
+  ours: Partial<Record<ContentField, unknown>>,
+  base: Partial<Record<ContentField, unknown>>,
+  theirs: Partial<Record<ContentField, unknown>>,
+): { patch: Partial<Record<ContentField, unknown>>; conflicts: ContentField[] } {
+  const patch: Partial<Record<ContentField, unknown>> = {};
+  const conflicts: ContentField[] = [];
+  for (const field of CONTENT_FIELDS) {
+    if (!(field in ours) || sameContent(ours[field], base[field])) continue;
+    if (!sameContent(theirs[field], base[field]) && !sameContent(theirs[field], ours[field])) conflicts.push(field);
+    else patch[field] = ours[field];
+  }
+  return { patch, conflicts };
+}

@@ -315,6 +315,27 @@ describe('replay: the server knows better', () => {
     const ev = server.evaluations.get(visit.id);
     expect(ev).toMatchObject({ status: 'submitted', version: 3 });
     expect(ev?.content['notes']).toBe('已补充');
+    // Re-applied field by field: the other phone's change to another field stays.
+    expect(ev?.content['item_notes']).toEqual({ '1.1': '另一台手机' });
     expect(server.log.filter((l) => l.startsWith('PATCH'))).toHaveLength(2);
+  });
+
+  it('keeps an edit for a person when the other phone changed the same field (412, EDIT_CONFLICT)', async () => {
+    const server = h.server();
+    const visit = await recordedVisit(0);
+    await submitVisit(visit.id);
+    await replayOutbox();
+    server.returnEvaluation(visit.id, '请补充');
+    const { refreshReturned } = await import('../../src/data/returned');
+    await refreshReturned();
+    await saveDraft({ ...((await getDraft(visit.id)) as VisitDraft), notes: '这台手机的说明' });
+    const { resubmitVisit } = await import('../../src/data/outbox');
+    await resubmitVisit(visit.id);
+    server.editElsewhere(visit.id, { notes: '另一台手机的说明' });
+    const result = await replayOutbox();
+    expect(result.error).toMatchObject({ code: 'EDIT_CONFLICT', details: { fields: ['notes'] } });
+    expect((await listOutbox())[0]).toMatchObject({ kind: 'edit', state: 'blocked' });
+    expect(server.evaluations.get(visit.id)?.content['notes']).toBe('另一台手机的说明');
+    expect((await getDraft(visit.id))?.syncError?.code).toBe('EDIT_CONFLICT');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createBody, distanceM, editBody, fitWithin, ifMatchFor, isoWithOffset, looksLikeJpeg, parseEtagVersion, toHex } from '../../src/shared/wire';
+import { createBody, rebase, sameContent, distanceM, editBody, fitWithin, ifMatchFor, isoWithOffset, looksLikeJpeg, parseEtagVersion, toHex } from '../../src/shared/wire';
 
 const draft = {
   engagementId: 'e', siteId: 's', assignmentId: null, mode: 'A',
@@ -43,5 +43,20 @@ describe('wire shapes', () => {
     expect(looksLikeJpeg(new Uint8Array([0xff, 0xd8, 0xff, 0xe1]))).toBe(true);
     expect(looksLikeJpeg(new Uint8Array([0x89, 0x50, 0x4e]))).toBe(false);
     expect(toHex(new Uint8Array([0, 15, 255]).buffer)).toBe('000fff');
+  });
+  it('compares content as the server and the phone spell it', () => {
+    expect(sameContent({ a: { alpha: '0.75' } }, { a: { alpha: 0.75 } })).toBe(true);
+    expect(sameContent('2026-12-03T10:00:00+08:00', '2026-12-03T02:00:00.000000Z')).toBe(true);
+    expect(sameContent([{ x: 1, y: 2 }], [{ y: 2, x: 1 }])).toBe(true);
+    expect(sameContent('a', 'b')).toBe(false);
+    expect(sameContent([1, 2], [2, 1])).toBe(false);
+  });
+  it('re-applies an edit field by field, with conflicts where both changed a field', () => {
+    const base = { notes: 'n0', ratings: { '1.1': { level: 3 } }, item_notes: {} };
+    const ours = { notes: 'n1', ratings: { '1.1': { level: 3 } }, item_notes: { '1.1': 'x' } };
+    expect(rebase(ours, base, { ...base, ratings: { '1.1': { level: 5 } } })).toEqual({ patch: { notes: 'n1', item_notes: { '1.1': 'x' } }, conflicts: [] });
+    expect(rebase(ours, base, { ...base, notes: 'theirs' })).toEqual({ patch: { item_notes: { '1.1': 'x' } }, conflicts: ['notes'] });
+    // Both made the same change: no conflict.
+    expect(rebase(ours, base, { ...base, notes: 'n1' }).conflicts).toEqual([]);
   });
 });
