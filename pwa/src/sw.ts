@@ -126,8 +126,9 @@ self.addEventListener('push', (event) => {
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();
   const data = event.notification.data as { url?: unknown } | null;
-  const path = typeof data?.url === 'string' && data.url.startsWith('/') ? data.url : '/';
-  const url = new URL(path, self.location.origin).href;
+  const wanted = new URL(typeof data?.url === 'string' ? data.url : '/', self.location.origin);
+  // Only ever one of our own pages (a '//host' path would leave the origin).
+  const url = wanted.origin === self.location.origin ? wanted.href : new URL('/', self.location.origin).href;
   event.waitUntil(
     (async () => {
       const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
