@@ -60,12 +60,13 @@ typecheck: install ## mypy (strict) on backend/
 test: install pwa ## PWA unit tests, lint, typecheck, pytest on SQLite and on PostgreSQL
 	bash scripts/test.sh
 
-bench: install ## Benchmarks: scoring core, then the sync API (gunicorn + PostgreSQL, 50 devices)
+bench: install ## Benchmarks: scoring core, sync API (50 devices), survey page (200 respondents)
 	$(PY) bench/scoring_bench.py
 	@if $(PY) scripts/pg_probe.py "$${TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"; then \
 		$(PY) bench/api_bench.py; \
+		$(PY) bench/survey_bench.py; \
 	else \
-		echo "PostgreSQL not reachable: skipping the API benchmark (bench/api_bench.py)"; \
+		echo "PostgreSQL not reachable: skipping the API and survey benchmarks"; \
 	fi
 
 lock: ## Re-resolve the dependencies from pyproject.toml into constraints.txt
