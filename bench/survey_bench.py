@@ -87,7 +87,8 @@ class Connection:
     ) -> tuple[int, dict[str, str], bytes]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-        assert self.reader is not None
+        if self.reader is None:
+            raise ConnectionError("not connected")
         lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: keep-alive"]
         lines += [f"{k}: {v}" for k, v in headers.items()]
         if body:
@@ -217,6 +218,30 @@ async def run_phase(
     return stats, time.monotonic() - t0
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """User + system CPU of gunicorn's master and workers so far (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    total = 0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -335,13 +360,26 @@ def main() -> None:
         print(
             f"gunicorn: {args.workers} workers × {args.threads} threads; {args.respondents} "
             f"respondents for {args.seconds:.0f} s, {args.think:.2f} s reading each; "
-            f"{'one address, limit lifted' if args.one_address else 'one address each (X-Forwarded-For)'}"
+            + (
+                "one address, limit lifted"
+                if args.one_address
+                else "one address each (X-Forwarded-For)"
+            )
         )
         asyncio.run(run_phase(port, codes, 20, 2.0, 0.0, args.one_address))  # warm up
+        cpu0 = server_cpu_seconds(server.pid)
         stats, elapsed = asyncio.run(
             run_phase(port, codes, args.respondents, args.seconds, args.think, args.one_address)
         )
+        cpu = server_cpu_seconds(server.pid) - cpu0
         report("survey", stats, elapsed)
+        answers = len(stats.latencies.get("answer", []))
+        if answers:
+            print(
+                f"  server CPU: {cpu / answers * 1000:.2f} ms per answer (page load + submit, "
+                f"gunicorn processes); machine load average now {load_average()} on "
+                f"{os.cpu_count()} cores"
+            )
         print(
             f"  page size: {stats.page_html_bytes} bytes HTML, {stats.page_bytes} bytes gzip "
             f"(budget 30720)"
