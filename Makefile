@@ -60,8 +60,9 @@ typecheck: install ## mypy (strict) on backend/
 test: install pwa ## PWA unit tests, lint, typecheck, pytest on SQLite and on PostgreSQL
 	bash scripts/test.sh
 
-bench: install ## Benchmarks: scoring core, sync API (50 devices), survey page (200 respondents)
+bench: install pwa ## Benchmarks: scoring core, PWA budgets (Chromium), then the sync API (gunicorn + PostgreSQL, 50 devices)
 	$(PY) bench/scoring_bench.py
+	$(PY) bench/pwa_bench.py
 	@if $(PY) scripts/pg_probe.py "$${TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"; then \
 		$(PY) bench/api_bench.py; \
 		$(PY) bench/survey_bench.py; \

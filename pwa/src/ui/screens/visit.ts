@@ -69,7 +69,10 @@ export const visitScreen: Screen = async (app, root, params) => {
     return;
   }
   const photos = await listPhotos(draft.id);
-  new VisitView(app, root, draft, context, photos).render();
+  const view = new VisitView(app, root, draft, context, photos);
+  view.render();
+  // The outbox moves a submitted visit on (queued → synced, or returned by the reviewer).
+  app.onSync(() => void view.followServer());
 };
 
 class VisitView {
@@ -86,6 +89,15 @@ class VisitView {
     photos: PhotoRecord[],
   ) {
     this.photoRecords = new Map(photos.map((p) => [p.id, p]));
+  }
+
+  /** Show what the sync did to a submitted visit (its status, a sync error) without a reload. */
+  async followServer(): Promise<void> {
+    if (this.editable) return;
+    const fresh = await getDraft(this.draft.id);
+    if (!fresh || (fresh.status === this.draft.status && fresh.syncError === this.draft.syncError)) return;
+    this.draft = fresh;
+    this.render();
   }
 
   private get editable(): boolean {
@@ -147,6 +159,9 @@ class VisitView {
           )
         : null,
       h('p', { id: 'storage-error', class: 'error', role: 'alert', hidden: true }),
+      draft.syncError
+        ? h('p', { id: 'visit-sync-error', class: 'error', role: 'alert', 'data-code': draft.syncError.code }, app.tf('visit.syncError', { message: draft.syncError.message || draft.syncError.code }))
+        : null,
       this.checkSection('in'),
       h('h3', { class: 'section-title' }, app.t('visit.itemsTitle')),
       groupItems(ctx.scheme).map((group) =>
