@@ -102,6 +102,9 @@ class EvaluationVersion(Base):
         sa.ForeignKey("devices.id", ondelete="RESTRICT")
     )
     created_at: Mapped[created_at]
+    #: The device's clock when it sent this version (``X-Device-Time``): compared with
+    #: ``created_at`` it measures the clock's error, ahead or behind (docs/sync.md).
+    device_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     evaluation: Mapped[Evaluation] = relationship(back_populates="versions")
 

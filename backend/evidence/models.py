@@ -45,6 +45,9 @@ class Evidence(Base):
     #: The device's clock at capture (the app's own record, primary over EXIF).
     captured_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     received_at: Mapped[created_at]
+    #: The device's clock when it sent the upload (``X-Device-Time``); minus ``received_at`` it
+    #: measures the device clock's error, ahead or behind, however long the phone was offline.
+    device_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     capture_latitude: Mapped[float | None] = mapped_column(sa.Float)
     capture_longitude: Mapped[float | None] = mapped_column(sa.Float)
     capture_accuracy_m: Mapped[float | None] = mapped_column(sa.Float)
