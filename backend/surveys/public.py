@@ -328,6 +328,18 @@ def survey_answer(code: str) -> flask.Response:
 # --------------------------------------------------------------------------- analysis page
 
 
+@blp.get("/surveys")
+def campaigns_page() -> flask.Response:
+    """The campaigns the signed-in user may analyse, with links to each analysis page."""
+    nonce = _nonce()
+    actor = current_actor()
+    if actor is None:
+        return _finish(render_template("surveys/login.html", nonce=nonce), nonce, 401)
+    rows = services.analysable_campaigns(db.session(), actor)
+    html = render_template("surveys/index.html", nonce=nonce, rows=rows, user=actor.user)
+    return _finish(html, nonce)
+
+
 @blp.get("/surveys/<uuid:campaign_id>/analysis")
 def analysis_page(campaign_id: uuid.UUID) -> flask.Response:
     """The campaign's analysis with charts, for signed-in staff (and the client's own users)."""

@@ -1232,6 +1232,24 @@ def exclusion(response: SurveyResponse) -> str | None:
     return None
 
 
+def analysable_campaigns(session: Session, actor: Actor) -> list[tuple[SurveyCampaign, str]]:
+    """(campaign, state) for every campaign of the organisation the actor may analyse."""
+    out = []
+    now = utcnow()
+    campaigns = session.scalars(
+        sa.select(SurveyCampaign)
+        .where(SurveyCampaign.organisation_id == actor.user.organisation_id)
+        .order_by(SurveyCampaign.closes_at.desc(), SurveyCampaign.id)
+    )
+    for campaign in campaigns:
+        try:
+            engagement_for(session, actor, campaign.engagement_id, Need.ANALYSIS)
+        except (Forbidden, NotFound, ConflictOfInterest):
+            continue
+        out.append((campaign, campaign_state(campaign, now)))
+    return out
+
+
 def list_responses(session: Session, actor: Actor, campaign_id: uuid.UUID) -> list[SurveyResponse]:
     campaign, _ = campaign_for(session, actor, campaign_id, Need.RESPONSES)
     return list(

@@ -303,3 +303,15 @@ def test_the_stored_answers_never_hold_the_number(
     answer(respondent(app), campaign["sites"][0]["code"], phone="13812345678", consent="1")
     dumped = db_session.execute(sa.select(SurveyResponse.__table__)).all()
     assert "13812345678" not in repr(dumped)
+
+
+def test_the_local_windows_count_per_address_and_free_up_as_time_passes() -> None:
+    from backend.surveys.limits import LocalWindows
+
+    windows = LocalWindows([(2, 60.0), (3, 3600.0)])
+    assert windows.hit("a", now=0) is None
+    assert windows.hit("a", now=1) is None
+    assert windows.hit("a", now=2) == pytest.approx(58)  # the first leaves the minute at 60
+    assert windows.hit("b", now=2) is None  # another address
+    assert windows.hit("a", now=61) is None
+    assert windows.hit("a", now=200) == pytest.approx(3400)  # three in the hour

@@ -181,3 +181,18 @@ def test_the_analysis_page_draws_charts_for_signed_in_staff(
     assert 'id="overall-counted">1<' in html
     assert "export.xlsx" in html
     assert shopper.status_code == 403
+
+
+def test_the_surveys_page_lists_the_campaigns_the_user_may_analyse(
+    client: FlaskClient, world: SurveyWorld, campaign: dict[str, Any]
+) -> None:
+    anonymous = client.get("/surveys")
+    sign_in(client, world.leader)
+    leader = client.get("/surveys").get_data(as_text=True)
+    sign_in(client, world.other_auditor)
+    outsider = client.get("/surveys").get_data(as_text=True)
+
+    assert anonymous.status_code == 401
+    assert f'href="/surveys/{campaign["id"]}/analysis"' in leader
+    assert campaign["sites"][0]["code"] in leader
+    assert campaign["id"] not in outsider
