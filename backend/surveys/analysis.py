@@ -210,6 +210,23 @@ def _questions(
     return out
 
 
+def counted_evaluations(session: Session, engagement_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The engagement's counted survey answers as scoring-core evaluations (mode E).
+
+    For pooling customer surveys with the engagement's other evaluations (DOMAIN.md: all
+    accepted evaluations pooled with equal weight, or weighted by mode): each item is
+    ``{"id", "mode": "E", "ratings"}`` as ``backend.scoring.parse_input`` reads it. The caller
+    checks access.
+    """
+    rows = session.scalars(
+        sa.select(SurveyResponse)
+        .join(SurveyCampaign, SurveyCampaign.id == SurveyResponse.campaign_id)
+        .where(SurveyCampaign.engagement_id == engagement_id)
+        .order_by(SurveyResponse.received_at, SurveyResponse.id)
+    )
+    return [logic.evaluation_input(str(r.id), r.answers) for r in rows if exclusion(r) is None]
+
+
 # --------------------------------------------------------------------------- exports
 
 

@@ -27,6 +27,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import parse_many
 from limits.storage import MemoryStorage
 from markupsafe import Markup
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from backend.auth.access import current_actor
 from backend.auth.limits import client_ip, current_limits
@@ -35,6 +36,7 @@ from backend.errors import (
     AlreadyAnswered,
     ApiError,
     ErrorCode,
+    PayloadTooLarge,
     SurveyClosed,
     SurveyNotOpen,
     ValidationFailed,
@@ -298,6 +300,8 @@ def survey_answer(code: str) -> flask.Response:
             client_address=client_ip() or "",
             key=survey_settings().contact_key,
         )
+    except RequestEntityTooLarge:
+        return _error_page(PayloadTooLarge(), survey)
     except ApiError as error:
         return _error_page(error, survey)
     en = _english()

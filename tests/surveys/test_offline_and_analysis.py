@@ -196,3 +196,21 @@ def test_the_surveys_page_lists_the_campaigns_the_user_may_analyse(
     assert f'href="/surveys/{campaign["id"]}/analysis"' in leader
     assert campaign["sites"][0]["code"] in leader
     assert campaign["id"] not in outsider
+
+
+def test_counted_answers_are_offered_to_the_engagements_scores_as_mode_e_evaluations(
+    app: Flask, client: FlaskClient, db_session: Session, world: SurveyWorld
+) -> None:
+    from backend.surveys.analysis import counted_evaluations
+
+    campaign = create_campaign(client, world)
+    code = campaign["sites"][0]["code"]
+    answer(respondent(app, "192.0.2.1"), code, {"1.1": 4, "1.2": "na"})
+    answer(respondent(app, "192.0.2.2"), code, {"1.1": 3, "1.2": 3, "1.3": 3})  # straight-lining
+
+    evaluations = counted_evaluations(db_session, world.engagement.id)
+
+    assert len(evaluations) == 1
+    assert evaluations[0]["mode"] == "E"
+    assert evaluations[0]["ratings"]["1.1"] == {"level": 4}
+    assert evaluations[0]["ratings"]["1.2"]["na"] is True

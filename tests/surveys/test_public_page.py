@@ -202,6 +202,7 @@ def test_malformed_answers_are_refused_and_write_nothing(
 
     assert as_json.status_code == 422
     assert huge.status_code == 413
+    assert huge.mimetype == "text/html"
     assert wrong_site.status_code == 422
     assert responses(db_session, campaign["id"]) == []
 
