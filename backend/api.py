@@ -93,3 +93,24 @@ class Schema(ma.Schema):
 
     class Meta:
         unknown = ma.RAISE
+
+
+class DeviceClockHeadersSchema(ma.Schema):
+    """``X-Device-Time``: the device's clock when it sent the request (docs/sync.md).
+
+    With the server's receipt time it measures the device clock's error, ahead or behind,
+    however long the record waited offline; the integrity checks report it (issue 3).
+    """
+
+    class Meta:
+        # Every request also carries Host, User-Agent, Cookie...: only these fields are read.
+        unknown = ma.EXCLUDE
+
+    device_time = ma.fields.AwareDateTime(
+        data_key="X-Device-Time",
+        format="iso",
+        metadata={
+            "description": "The device's clock when it sent this request, ISO 8601 with "
+            "offset or Z (new Date().toISOString())."
+        },
+    )

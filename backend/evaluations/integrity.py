@@ -96,6 +96,8 @@ class Photo:
     sha256: str
     received_at: datetime
     phash: str | None = None
+    #: The device's clock when it sent the upload (``X-Device-Time``), when the app gave it.
+    device_sent_at: datetime | None = None
     captured_at: datetime | None = None
     capture: Fix | None = None
     exif_taken_at: datetime | None = None
@@ -131,6 +133,8 @@ class IntegrityInput:
     photos: Sequence[Photo]
     others: Sequence[OtherPhoto]
     rated_items: int
+    #: The device's clock when it sent the current version (``X-Device-Time``), if given.
+    device_sent_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -400,15 +404,63 @@ def check_time_on_site(data: IntegrityInput, t: Thresholds = DEFAULT_THRESHOLDS)
     )
 
 
-def check_clock_skew(data: IntegrityInput, t: Thresholds = DEFAULT_THRESHOLDS) -> CheckResult:
-    """Device clock ahead of the server: device timestamps later than the server received them.
+def _measured_skew(
+    sent: datetime,
+    received: datetime,
+    what: tuple[str, str],
+    t: Thresholds,
+    evidence: uuid.UUID | None,
+) -> Flag | None:
+    """A flag when the device's clock at send differs from the server's receipt by too much.
 
-    Only "ahead" can be told: a timestamp far *before* receipt is what an offline phone
-    produces (captured at noon, uploaded in the evening), so it is no sign of a wrong clock.
+    The request travels in seconds, so the difference is the clock's error, in either
+    direction, however long the record waited offline before it was sent.
+    """
+    offset = sent - received
+    if abs(offset) <= t.max_clock_skew:
+        return None
+    minutes = _min(abs(offset))
+    ahead = offset > timedelta(0)
+    zh = (
+        f"发送{what[0]}时设备时钟比服务器{'快' if ahead else '慢'} {minutes} 分钟："
+        "设备上记录的时间都偏移了这么多。"
+    )
+    en = (
+        f"When it sent {what[1]}, the device clock was {minutes} min "
+        f"{'ahead of' if ahead else 'behind'} the server: its recorded times are off as much."
+    )
+    return Flag(
+        "DEVICE_CLOCK_AHEAD" if ahead else "DEVICE_CLOCK_BEHIND",
+        "clock_skew",
+        "warning",
+        zh,
+        en,
+        {
+            "measured": True,
+            "offset_min": _min(offset),
+            "limit_min": _min(t.max_clock_skew),
+        },
+        evidence,
+    )
+
+
+def check_clock_skew(data: IntegrityInput, t: Thresholds = DEFAULT_THRESHOLDS) -> CheckResult:
+    """The device clock's error, measured where the app sent its clock, else inferred.
+
+    Measured: ``X-Device-Time`` against the server's receipt (ahead or behind). Inferred, for
+    records sent without it: only "ahead" can be told, from device timestamps later than the
+    server received them; a timestamp far *before* receipt is what an offline phone produces
+    (captured at noon, uploaded in the evening), so it is no sign of a wrong clock.
     """
     check = "clock_skew"
     flags: list[Flag] = []
     for photo in data.photos:
+        if photo.device_sent_at is not None:
+            flag = _measured_skew(
+                photo.device_sent_at, photo.received_at, ("照片", "the photo"), t, photo.evidence_id
+            )
+            flags.extend([flag] if flag is not None else [])
+            continue
         if photo.captured_at is None:
             continue
         ahead = photo.captured_at - photo.received_at
@@ -425,6 +477,11 @@ def check_clock_skew(data: IntegrityInput, t: Thresholds = DEFAULT_THRESHOLDS) -
                     photo.evidence_id,
                 )
             )
+    if data.device_sent_at is not None:
+        flag = _measured_skew(
+            data.device_sent_at, data.synced_at, ("测评", "the evaluation"), t, None
+        )
+        return CheckResult(check, (*flags, *([flag] if flag is not None else [])))
     stamps = [("started_at", data.started_at), ("ended_at", data.ended_at)] + [
         ("gps_fixes.captured_at", fix.captured_at) for fix in data.fixes
     ]
@@ -643,6 +700,7 @@ def _photo(evidence: Evidence) -> Photo:
         evidence_id=evidence.id,
         sha256=evidence.sha256,
         received_at=evidence.received_at,
+        device_sent_at=evidence.device_sent_at,
         phash=evidence.phash,
         captured_at=evidence.captured_at,
         capture=capture,
@@ -698,6 +756,7 @@ def integrity_report(
         started_at=version.started_at,
         ended_at=version.ended_at,
         synced_at=version.created_at,
+        device_sent_at=version.device_sent_at,
         fixes=[
             Fix(
                 f["latitude"],

@@ -13,7 +13,7 @@ from typing import Any
 from flask import request
 from flask.views import MethodView
 
-from backend.api import Blueprint
+from backend.api import Blueprint, DeviceClockHeadersSchema
 from backend.auth.access import allow, require_actor
 from backend.concurrency import etag, parse_if_match
 from backend.errors import ErrorSchema
@@ -120,13 +120,16 @@ class EvaluationResource(MethodView):
 
     @allow(*WRITERS)
     @blp.doc(security=[{"session": []}])
+    @blp.arguments(DeviceClockHeadersSchema, location="headers")
     @blp.arguments(EvaluationCreateSchema)
     @blp.response(201, EvaluationSchema, description="Created.")
     @blp.alt_response(
         200, schema=EvaluationSchema, description="Replay of the same create: nothing written."
     )
     @_errors(401, 403, 409, 422)
-    def put(self, payload: dict[str, Any], evaluation_id: uuid.UUID) -> Any:
+    def put(
+        self, headers: dict[str, Any], payload: dict[str, Any], evaluation_id: uuid.UUID
+    ) -> Any:
         """Create an evaluation under the phone's id (idempotent)
 
         201 on the first create, 200 with the stored evaluation when the same content is sent
@@ -134,23 +137,37 @@ class EvaluationResource(MethodView):
         uploaded first: 422 lists `missing_evidence`. `submit: true` also submits it.
         """
         view, created = services.create_evaluation(
-            db.session(), require_actor(), evaluation_id, payload, ip=_ip()
+            db.session(),
+            require_actor(),
+            evaluation_id,
+            payload,
+            device_time=headers.get("device_time"),
+            ip=_ip(),
         )
         return view, 201 if created else 200, _tag(view)
 
     @allow(*WRITERS)
     @blp.doc(security=[{"session": []}], parameters=[_IF_MATCH])
+    @blp.arguments(DeviceClockHeadersSchema, location="headers")
     @blp.arguments(EvaluationEditSchema)
     @blp.response(200, EvaluationSchema)
     @_errors(401, 403, 404, 409, 412, 422, 428)
-    def patch(self, patch: dict[str, Any], evaluation_id: uuid.UUID) -> Any:
+    def patch(
+        self, headers: dict[str, Any], patch: dict[str, Any], evaluation_id: uuid.UUID
+    ) -> Any:
         """Correct a draft or returned evaluation, and/or submit it
 
         Each field given replaces that field; a content change adds a version. If-Match is
         required; the replay of the edit that produced the current version answers 200.
         """
         view = services.edit_evaluation(
-            db.session(), require_actor(), evaluation_id, patch, _if_match(), ip=_ip()
+            db.session(),
+            require_actor(),
+            evaluation_id,
+            patch,
+            _if_match(),
+            device_time=headers.get("device_time"),
+            ip=_ip(),
         )
         return view, _tag(view)
 

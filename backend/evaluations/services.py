@@ -677,6 +677,7 @@ def _add_version(
     evaluation: Evaluation,
     number: int,
     content: Content,
+    device_time: datetime | None,
 ) -> EvaluationVersion:
     version = EvaluationVersion(
         evaluation_id=evaluation.id,
@@ -691,6 +692,7 @@ def _add_version(
         content_hash=content.hash,
         created_by_id=actor.user.id,
         device_id=actor.device.id if actor.device is not None else None,
+        device_sent_at=device_time,
     )
     session.add(version)
     return version
@@ -763,6 +765,7 @@ def create_evaluation(
     evaluation_id: uuid.UUID,
     payload: Mapping[str, Any],
     *,
+    device_time: datetime | None = None,
     ip: str | None = None,
 ) -> tuple[EvaluationView, bool]:
     """Create an evaluation under the phone's id; ``(view, created)``.
@@ -778,7 +781,7 @@ def create_evaluation(
     try:
         with _atomic(session):
             evaluation, version, events = _create(
-                session, actor, evaluation_id, payload, content, digest, ip
+                session, actor, evaluation_id, payload, content, digest, device_time, ip
             )
     except IntegrityError:
         # Another request created the same id between our look-up and our insert.
@@ -809,6 +812,7 @@ def _create(
     payload: Mapping[str, Any],
     content: Content,
     digest: str,
+    device_time: datetime | None,
     ip: str | None,
 ) -> tuple[Evaluation, EvaluationVersion, list[EvaluationEvent]]:
     engagement, scheme_hash = _references(session, actor, payload, evaluation_id)
@@ -829,7 +833,7 @@ def _create(
         create_hash=digest,
     )
     session.add(evaluation)
-    version = _add_version(session, actor, evaluation, 1, content)
+    version = _add_version(session, actor, evaluation, 1, content, device_time)
     created = EvaluationEvent(
         evaluation_id=evaluation.id,
         actor_id=actor.user.id,
@@ -885,6 +889,7 @@ def edit_evaluation(
     patch: Mapping[str, Any],
     expected_version: int | None,
     *,
+    device_time: datetime | None = None,
     ip: str | None = None,
 ) -> EvaluationView:
     """Correct a draft or returned evaluation (new version), and/or submit it.
@@ -896,7 +901,7 @@ def edit_evaluation(
     try:
         with _atomic(session):
             evaluation, submitted = _edit(
-                session, actor, evaluation_id, patch, expected_version, ip
+                session, actor, evaluation_id, patch, expected_version, device_time, ip
             )
     except IntegrityError:
         # A concurrent edit took the same version number: this one is now stale (or a replay).
@@ -915,6 +920,7 @@ def _edit(
     evaluation_id: uuid.UUID,
     patch: Mapping[str, Any],
     expected_version: int | None,
+    device_time: datetime | None,
     ip: str | None,
 ) -> tuple[Evaluation, bool]:
     evaluation = _get_evaluation(session, evaluation_id)
@@ -937,7 +943,7 @@ def _edit(
     content = apply_payload(patch, content_of(current))
     if content.hash != current.content_hash:
         number = evaluation.version + 1
-        _add_version(session, actor, evaluation, number, content)
+        _add_version(session, actor, evaluation, number, content, device_time)
         evaluation.version = number
         record(
             session,

@@ -130,6 +130,7 @@ class EvidenceItem(MethodView):
                 body=request.stream,
                 content_length=request.content_length,
                 capture=capture,
+                device_time=headers.get("device_time"),
                 storage=storage_for(current_app),
                 limits=limits,
                 ip=_ip(),

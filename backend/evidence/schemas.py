@@ -11,19 +11,15 @@ from urllib.parse import unquote
 import marshmallow as ma
 from flask import url_for
 
-from backend.api import Schema
+from backend.api import DeviceClockHeadersSchema, Schema
 from backend.evidence.models import EvidenceKind
 
 #: ``X-Content-SHA256``: the client's SHA-256 of the file, 64 hex digits (any case).
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
-class UploadHeadersSchema(ma.Schema):
+class UploadHeadersSchema(DeviceClockHeadersSchema):
     """The headers of ``PUT /api/evidence/<id>``: the body is the file itself (docs/evidence.md)."""
-
-    class Meta:
-        # Every request also carries Host, User-Agent, Cookie...: only these fields are read.
-        unknown = ma.EXCLUDE
 
     sha256 = ma.fields.String(
         required=True,

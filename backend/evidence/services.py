@@ -145,6 +145,7 @@ def upload(
     capture: Capture,
     storage: Storage,
     limits: EvidenceLimits,
+    device_time: datetime | None = None,
     ip: str | None = None,
 ) -> tuple[Evidence, bool]:
     """Receive one evidence file; return the record and whether it was created just now.
@@ -201,6 +202,7 @@ def upload(
     evidence.uploaded_by_id = actor.user.id
     evidence.device_id = actor.device.id if actor.device is not None else None
     evidence.received_at = utcnow()
+    evidence.device_sent_at = device_time
     evidence.captured_at = capture.captured_at
     evidence.capture_latitude = capture.latitude
     evidence.capture_longitude = capture.longitude

@@ -32,6 +32,7 @@ from backend.evaluations.integrity import (
     hamming,
     run_checks,
 )
+from backend.evaluations.models import EvaluationVersion
 from tests.evaluations.helpers import (
     VISIT_END,
     VISIT_START,
@@ -194,6 +195,41 @@ def test_late_uploads_and_small_drift_are_not_clock_skew() -> None:
     offline = photo(captured_at=START, received_at=START + timedelta(hours=8))
     drift = photo(captured_at=END + timedelta(minutes=8), received_at=END)
     assert check_clock_skew(data(photos=[offline, drift])).status == "passed"
+
+
+def test_a_device_clock_behind_is_measured_from_its_time_at_send() -> None:
+    # Offline for a day, clock 40 min slow: the capture-time heuristic cannot tell it, the
+    # device's clock at send can.
+    slow = photo(
+        captured_at=START,
+        received_at=START + timedelta(days=1),
+        device_sent_at=START + timedelta(days=1) - timedelta(minutes=40),
+    )
+    result = check_clock_skew(data(photos=[slow]))
+    assert codes(result) == ["DEVICE_CLOCK_BEHIND"]
+    flag = result.flags[0]
+    assert flag.numbers == {"measured": True, "offset_min": -40.0, "limit_min": 10.0}
+    assert flag.evidence_id == slow.evidence_id
+    assert "慢 40.0 分钟" in flag.zh and "behind" in flag.en
+
+
+def test_an_evaluation_sent_by_a_fast_clock_is_measured_ahead() -> None:
+    synced = END + timedelta(hours=3)
+    result = check_clock_skew(data(synced_at=synced, device_sent_at=synced + timedelta(hours=1)))
+    assert codes(result) == ["DEVICE_CLOCK_AHEAD"]
+    assert result.flags[0].numbers["offset_min"] == 60.0
+
+
+def test_a_measured_clock_overrides_the_heuristic() -> None:
+    # Times after the sync would look like a fast clock, but the clock at send was right.
+    result = check_clock_skew(
+        data(
+            ended_at=END + timedelta(hours=1),
+            synced_at=END + timedelta(minutes=1),
+            device_sent_at=END + timedelta(minutes=1, seconds=3),
+        )
+    )
+    assert result.status == "passed"
 
 
 # --------------------------------------------------------------------------- EXIF
@@ -407,3 +443,37 @@ def test_a_reviewer_from_the_team_may_not_see_integrity_flags(
 
     assert response.status_code == 403
     assert response.get_json()["code"] == "CONFLICT_OF_INTEREST"
+
+
+def test_the_device_time_at_send_is_kept_and_reported(
+    client: FlaskClient, db_session: Session, world: World
+) -> None:
+    evaluation_id = uuid.uuid4()
+    slow_clock = (datetime.now(UTC) - timedelta(minutes=30)).isoformat()
+    response = client.put(
+        f"/api/evaluations/{evaluation_id}",
+        json=visit_payload(world),
+        headers={**world.shopper.headers, "X-Device-Time": slow_clock},
+    )
+    assert response.status_code == 201
+
+    version = db_session.scalars(
+        sa.select(EvaluationVersion).where(EvaluationVersion.evaluation_id == evaluation_id)
+    ).one()
+    assert version.device_sent_at == datetime.fromisoformat(slow_clock)
+    report = client.get(
+        f"/api/evaluations/{evaluation_id}/integrity", headers=world.leader.headers
+    ).get_json()
+    skew = [f for f in report["flags"] if f["check"] == "clock_skew"]
+    assert [f["code"] for f in skew] == ["DEVICE_CLOCK_BEHIND"]
+    assert -31 < skew[0]["numbers"]["offset_min"] < -29
+
+
+def test_a_malformed_device_time_is_refused(client: FlaskClient, world: World) -> None:
+    response = client.put(
+        f"/api/evaluations/{uuid.uuid4()}",
+        json=visit_payload(world),
+        headers={**world.shopper.headers, "X-Device-Time": "yesterday"},
+    )
+    assert response.status_code == 422
+    assert "X-Device-Time" in response.get_json()["details"]

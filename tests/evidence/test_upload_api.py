@@ -70,6 +70,7 @@ def test_upload_stores_the_file_and_answers_201_with_the_record(
         X_Capture_Longitude="120.1501",
         X_Capture_Accuracy="12.5",
         X_Original_Filename="%E9%97%A8%E5%BA%97%E5%A4%96%E8%A7%82.png",  # 门店外观.png
+        X_Device_Time="2026-11-20T18:00:00.250+08:00",
     )
 
     assert response.status_code == 201, response.get_json()
@@ -99,6 +100,7 @@ def test_upload_stores_the_file_and_answers_201_with_the_record(
     assert row.organisation_id == shopper.user.organisation_id
     assert row.uploaded_by_id == shopper.user.id
     assert row.received_at.tzinfo is UTC
+    assert row.device_sent_at == datetime(2026, 11, 20, 10, 0, 0, 250_000, tzinfo=UTC)
     assert abs((datetime.now(UTC) - row.received_at).total_seconds()) < 60
     digest = sha256(data)
     assert (storage_dir / "originals" / digest[:2] / digest[2:4] / digest).read_bytes() == data
@@ -775,3 +777,14 @@ def test_stored_record_kind_and_keys(
     assert row.original_key == f"originals/{digest[:2]}/{digest[2:4]}/{digest}"
     assert row.display_key == f"display/{digest[:2]}/{digest[2:4]}/{digest}.jpg"
     assert row.thumbnail_key == f"thumbnails/{digest[:2]}/{digest[2:4]}/{digest}.jpg"
+
+
+def test_a_malformed_device_time_is_refused_before_anything_is_stored(
+    client: FlaskClient, db_session: Session, storage_dir: Path, make_field_user: MakeFieldUser
+) -> None:
+    shopper = make_field_user(Role.SHOPPER)
+    response = put_evidence(client, shopper, pictures.jpeg(), X_Device_Time="2026-11-20 18:00")
+    assert response.status_code == 422
+    assert "X-Device-Time" in response.get_json()["details"]
+    assert evidence_rows(db_session) == []
+    assert stored_files(storage_dir) == []
