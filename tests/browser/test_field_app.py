@@ -420,3 +420,62 @@ def test_a_returned_visit_is_corrected_and_resubmitted(
     assert len(version.evidence) == 4
     assert world.events(draft_id)[-2:] == [("submitted", "returned"), ("returned", "submitted")]
     assert [str(e.id) for e in world.evaluations_for(assignment_id)] == [draft_id]
+
+
+def test_an_auditor_records_an_open_inspection_on_their_engagement(
+    world: World, browser: Browser, photos: list[Path]
+) -> None:
+    context = phone_context(browser, world.server.url)
+    page = context.new_page()
+    try:
+        sign_in(page, Role.AUDITOR)
+        page.goto("/#/inspect")
+        start = page.locator("[data-start-inspection]", has_text="南昌")  # the site the phone is at
+        start.click()
+        page.wait_for_selector('[data-screen="visit"][data-draft-id] #checkin')
+        draft_id = page.locator('[data-screen="visit"]').get_attribute("data-draft-id")
+        assert draft_id
+        record_visit(page, photos[1:])
+        submit(page)
+        wait_synced(page)
+        page.wait_for_selector('#visit-status[data-status="synced"]')
+
+        evaluation = world.evaluation(draft_id)
+        assert evaluation.mode == "A"
+        assert evaluation.assignment_id is None
+        assert str(evaluation.status) == "submitted"
+        # The record is listed under the auditor's own inspections.
+        page.goto("/#/inspect")
+        page.wait_for_selector(f'[data-draft-id="{draft_id}"][data-draft="synced"]')
+    finally:
+        context.close()
+
+
+def test_settings_switch_to_english_and_large_text_on_a_phone(
+    world: World, shopper: tuple[BrowserContext, Page]
+) -> None:
+    _, page = shopper
+    sign_in(page, Role.SHOPPER)
+    page.click("#nav-settings")
+    page.wait_for_selector('[data-screen="settings"] #pair-state')
+    assert page.locator("#pair-state").get_attribute("data-paired") == "false"
+    assert page.locator("#nav-settings").inner_text() == "设置"
+
+    page.click("#settings-lang-en")
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    assert page.locator("#nav-settings").inner_text() == "Settings"
+    assert "Sign out" in page.locator("#sign-out").inner_text()
+    page.check("#large-text")
+    assert page.evaluate("document.documentElement.classList.contains('large-text')")
+    # Nothing is wider than the 360 px screen, and the main targets are thumb-sized.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    for selector in ("#sign-out", "#nav-settings", "#lang-en"):
+        box = page.locator(selector).bounding_box()
+        assert box is not None and box["height"] >= 44, selector
+
+    page.click("#sign-out")
+    page.wait_for_selector("#login-form")
+    page.reload()
+    wait_for_app(page)
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.locator("#login-form").is_visible()

@@ -9,13 +9,11 @@ import { fill } from '../i18n';
 import { currentUser, type Me } from '../data/session';
 import { onSyncState, type SyncState } from '../data/sync';
 import { h, replace } from './h';
+import { CAPTURE_ROLES, homeFor, parseHash, REVIEW_ROLES } from './routes';
 import type { Text } from './types';
 
-export type Role = 'shopper' | 'auditor' | 'team_leader' | 'reviewer' | 'admin' | 'scheme_manager' | 'client_user';
+export { CAPTURE_ROLES, homeFor, parseHash, REVIEW_ROLES };
 
-/** Who may open which screens (the server checks again; this only hides what would fail). */
-export const CAPTURE_ROLES: readonly string[] = ['auditor', 'team_leader'];
-export const REVIEW_ROLES: readonly string[] = ['auditor', 'team_leader', 'reviewer'];
 
 export interface App {
   readonly i18n: I18n;
@@ -33,25 +31,6 @@ export interface App {
 }
 
 export type Screen = (app: App, root: HTMLElement, params: readonly string[]) => void | Promise<void>;
-
-export interface Route {
-  name: string;
-  params: string[];
-}
-
-/** `#/visit/abc` → {name: 'visit', params: ['abc']}; anything unknown is the home route. */
-export function parseHash(hash: string): Route {
-  const path = hash.replace(/^#\/?/, '');
-  const [name = '', ...params] = path.split('/').filter((part) => part !== '').map(decodeURIComponent);
-  return { name, params };
-}
-
-export function homeFor(me: Me | null): string {
-  if (me === null) return '#/login';
-  if (me.role === 'shopper') return '#/assignments';
-  if (CAPTURE_ROLES.includes(me.role) || REVIEW_ROLES.includes(me.role)) return '#/review';
-  return '#/settings';
-}
 
 export function createApp(opts: {
   i18n: I18n;
