@@ -4,6 +4,7 @@
  * as JPEG at quality 0.85; a JPEG that already fits is kept byte for byte (with its EXIF). The
  * result is hashed and stored (data/photo-store.ts) before `capturePhoto` resolves.
  */
+import { displaySize, jpegInfo } from '../shared/jpeg';
 import { fitWithin, looksLikeJpeg } from '../shared/wire';
 import { StorageError, toStorageError } from './db';
 import { storePhoto, type ProcessedImage } from './photo-store';
@@ -83,12 +84,54 @@ async function encodeJpeg(source: CanvasImageSource, width: number, height: numb
   });
 }
 
+/** Enough of the file for the EXIF block (≤ 64 KB) and any ICC or maker segments before the frame. */
+const HEADER_BYTES = 512 * 1024;
+
+/**
+ * A large JPEG whose header gives its size: decode it straight to the target size (the browser
+ * decodes at a reduced scale, applies EXIF orientation, then scales), one pass instead of a full
+ * 12-megapixel decode and a redraw. null where the browser lacks the resize options (the caller
+ * takes the general path).
+ */
+async function decodeScaled(file: Blob, width: number, height: number): Promise<ImageBitmap | null> {
+  if (typeof createImageBitmap !== 'function') return null;
+  try {
+    const bitmap = await createImageBitmap(file, {
+      imageOrientation: 'from-image',
+      resizeWidth: width,
+      resizeHeight: height,
+      resizeQuality: 'high',
+    });
+    if (bitmap.width === width && bitmap.height === height) return bitmap;
+    bitmap.close();
+  } catch {
+    // Options not supported (older engines), or a file the header misdescribed.
+  }
+  return null;
+}
+
 export async function processImage(file: File): Promise<ProcessedImage> {
-  const head = new Uint8Array(await file.slice(0, 3).arrayBuffer());
+  const head = new Uint8Array(await file.slice(0, HEADER_BYTES).arrayBuffer());
+  const fileName = file.name ? file.name : null;
+  const info = looksLikeJpeg(head) ? jpegInfo(head) : null;
+  if (info !== null) {
+    const shown = displaySize(info);
+    const target = fitWithin(shown.width, shown.height, MAX_SIDE);
+    if (target.scaled) {
+      const bitmap = await decodeScaled(file, target.width, target.height);
+      if (bitmap !== null) {
+        try {
+          const blob = await encodeJpeg(bitmap, target.width, target.height);
+          return { blob, width: target.width, height: target.height, originalSize: file.size, fileName };
+        } finally {
+          bitmap.close();
+        }
+      }
+    }
+  }
   const decoded = await decode(file);
   try {
     const target = fitWithin(decoded.width, decoded.height, MAX_SIDE);
-    const fileName = file.name ? file.name : null;
     if (!target.scaled && looksLikeJpeg(head)) {
       // Already small enough and JPEG: re-encoding would only lose quality and the EXIF data.
       return { blob: new Blob([file], { type: 'image/jpeg' }), width: decoded.width, height: decoded.height, originalSize: file.size, fileName };
