@@ -479,3 +479,31 @@ def test_settings_switch_to_english_and_large_text_on_a_phone(
     wait_for_app(page)
     assert page.evaluate("document.documentElement.lang") == "en"
     assert page.locator("#login-form").is_visible()
+
+
+def test_a_phone_paired_by_qr_link_works_without_signing_in(
+    world: World, browser: Browser, shopper: tuple[BrowserContext, Page]
+) -> None:
+    context, page = shopper
+    assignment_id = world.new_assignment()
+    sign_in(page, Role.SHOPPER)
+    csrf = context.request.get("/api/auth/csrf").json()["csrf_token"]
+    paired = context.request.post(
+        "/api/devices", data={"name": "测试手机"}, headers={"X-CSRF-Token": csrf}
+    )
+    assert paired.status == 201, paired.text()
+    pairing_url = paired.json()["pairing_url"]
+    assert "#pair=fcd_" in pairing_url
+
+    phone = phone_context(browser, world.server.url)
+    try:
+        new_page = phone.new_page()
+        new_page.goto(pairing_url)
+        wait_for_app(new_page)
+        # No sign-in: the device token opens the shopper's visits, and leaves the address bar.
+        new_page.wait_for_selector(f'[data-assignment-id="{assignment_id}"]')
+        assert "fcd_" not in new_page.url
+        new_page.click("#nav-settings")
+        new_page.wait_for_selector('#pair-state[data-paired="true"]')
+    finally:
+        phone.close()
