@@ -16,6 +16,7 @@ from http import HTTPStatus
 from typing import Any
 
 import marshmallow as ma
+import sqlalchemy.exc
 from flask import Flask, Response, current_app, jsonify
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -449,6 +450,20 @@ def handle_api_error(error: ApiError) -> Response:
     )
 
 
+def handle_database_outage(error: sqlalchemy.exc.OperationalError) -> Response:
+    """The database went away, restarted, or refused a connection: 503, worth retrying.
+
+    The pool drops every connection older than a lost one, so the next request reconnects;
+    the PWA's outbox keeps the entry and sends it again (it retries on 503, docs/sync.md).
+    """
+    logger.warning("database unavailable: %s", error.orig or error)
+    return handle_api_error(
+        DatabaseUnavailable(
+            details={"retry": True, "connection_lost": error.connection_invalidated}
+        )
+    )
+
+
 def handle_http_exception(error: HTTPException) -> WerkzeugResponse:
     """Render Werkzeug's HTTP errors (404, 405, 413, and the 500 that wraps a bug)."""
     if error.response is not None:
@@ -479,6 +494,7 @@ def _extra_headers(error: HTTPException) -> dict[str, str]:
 def register_error_handlers(app: Flask) -> None:
     """Install the one renderer for every error the app can answer with."""
     app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(sqlalchemy.exc.OperationalError, handle_database_outage)
     # Also receives the InternalServerError that Flask raises (after logging the traceback) for
     # an exception nothing else handled, so a bug answers INTERNAL_ERROR without details.
     app.register_error_handler(HTTPException, handle_http_exception)

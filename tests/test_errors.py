@@ -9,12 +9,14 @@ from http import HTTPStatus
 
 import flask_smorest
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_smorest.exceptions import NotModified
 from werkzeug.test import TestResponse
 
 from backend.errors import MESSAGES, ApiError, ErrorCode
+from backend.extensions import db
 
 
 def assert_error(response: TestResponse, status: int, code: str) -> dict[str, object]:
@@ -194,3 +196,34 @@ def test_api_error_renders_its_code_status_message_and_details(
         "message": "走访时间窗已关闭。",
         "details": {"visit_id": "v-1"},
     }
+
+
+@pytest.mark.postgres
+def test_a_lost_database_connection_answers_503_and_the_next_request_reconnects(
+    make_app: Callable[..., Flask], database_url: str
+) -> None:
+    """No pre-ping (config.engine_options): a dead pooled connection costs one retryable 503."""
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    @app.get("/api/test/backend-pid")
+    def backend_pid() -> dict[str, int]:
+        return {"pid": db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()}
+
+    client = app.test_client()
+    first = client.get("/api/test/backend-pid")
+    assert first.status_code == 200
+    pid = first.get_json()["pid"]
+    # The server (or a proxy, or a restart) drops the pooled connection under the app.
+    admin = sa.create_engine(database_url)
+    try:
+        with admin.begin() as connection:
+            assert connection.execute(sa.text(f"SELECT pg_terminate_backend({pid})")).scalar()
+    finally:
+        admin.dispose()
+
+    lost = client.get("/api/test/backend-pid")
+    body = assert_error(lost, 503, "DATABASE_UNAVAILABLE")
+    assert body["details"] == {"retry": True, "connection_lost": True}
+    again = client.get("/api/test/backend-pid")
+    assert again.status_code == 200
+    assert again.get_json()["pid"] != pid
