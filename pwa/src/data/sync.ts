@@ -4,6 +4,8 @@
  * waits for the back-off), and asks for Background Sync ('fieldcert-outbox') so the service
  * worker sends the outbox after the app is closed. Requests persistent storage.
  */
+import { HEALTH_URL } from '../shared/health';
+import { apiFetch } from './api';
 import { onChange } from './events';
 import { onEnqueued, pendingCounts } from './outbox';
 import { pruneConfirmedPhotos } from './photo-store';
@@ -149,6 +151,27 @@ async function requestPersistence(): Promise<void> {
   }
 }
 
+/**
+ * The 30 s tick: replay when the back-off allows. While backing off from an unreachable or
+ * failing server (the phone's network stayed up, so no `online` event comes), ask the cheap
+ * health check first and replay at once when the server is back: a restarted server gets the
+ * outbox within one tick, not after a 10-minute back-off.
+ */
+async function timerTick(): Promise<void> {
+  try {
+    const meta = await readSyncMeta();
+    const unreachable = meta.lastError !== null && ((meta.lastError.status ?? 0) === 0 || (meta.lastError.status ?? 0) >= 500);
+    if (meta.nextAttemptAt > Date.now() && unreachable) {
+      await apiFetch('GET', HEALTH_URL, { timeoutMs: 5_000 });
+      await replay(true);
+      return;
+    }
+  } catch {
+    return; // still down (or no storage): the back-off stands
+  }
+  await replay(false);
+}
+
 /** Start the triggers (idempotent). */
 export function startSync(): void {
   if (started) return;
@@ -160,7 +183,7 @@ export function startSync(): void {
   window.addEventListener('offline', () => emit({ online: false }));
   setInterval(() => {
     emit({ online: navigator.onLine });
-    if (navigator.onLine) void replay(false);
+    if (navigator.onLine) void timerTick();
   }, TIMER_MS);
   onEnqueued(() => {
     void registerBackgroundSync();

@@ -156,6 +156,7 @@ export class FakeServer {
   private handle(method: string, url: URL, headers: Record<string, string>, body: unknown): Response {
     const path = url.pathname;
     if (method === 'GET' && path === '/api/auth/csrf') return json(200, { csrf_token: this.csrfToken });
+    if (method === 'GET' && path === '/api/health') return json(200, { status: 'ok', database: 'ok', version: 'fake' });
     if (method !== 'GET') {
       const auth = headers['authorization'];
       if (this.deviceToken !== null) {
