@@ -137,6 +137,7 @@ def analyse(
             "counted": len(use),
             "excluded": dict(Counter(x for r in rs if (x := exclusion(r)) is not None)),
             "flagged": sum(1 for r in rs if r.flags),
+            "flags": dict(Counter(f["flag"] for r in rs for f in r.flags)),
             "target": target,
             "target_met": None if target is None else len(use) >= target,
             "margin_of_error": round(logic.margin_of_error(len(use)), 4) if use else None,
@@ -169,6 +170,22 @@ def analyse(
         )
     overall = block(responses, sum(s.target for s in campaign.sites))
     low = [q for q in overall["questions"] if q["low"]]
+    latest: list[dict[str, Any]] = []
+    if not client_view:
+        codes = {s.id: s.site_id for s in campaign.sites}
+        scores = overall["per_respondent"]
+        for r in sorted(responses, key=lambda r: (r.received_at, str(r.id)), reverse=True)[:50]:
+            latest.append(
+                {
+                    "id": r.id,
+                    "received_at": r.received_at,
+                    "site_name": names.get(codes[r.survey_site_id], ""),
+                    "channel": r.channel.value,
+                    "flags": [f["flag"] for f in r.flags],
+                    "excluded_because": exclusion(r),
+                    "score": scores.get(str(r.id)),
+                }
+            )
     return {
         "campaign_id": campaign.id,
         "title": campaign.title,
@@ -182,6 +199,8 @@ def analyse(
         ],
         "excluded": dict(excluded),
         "responses_counted": len(counted),
+        #: The 50 latest answers (staff only): what just came in, and why it does not count.
+        "latest": latest,
     }
 
 

@@ -44,6 +44,7 @@ from backend.errors import (
 from backend.extensions import db
 from backend.i18n import Language
 from backend.surveys import services
+from backend.surveys.logic import CHINA
 from backend.surveys.posters import deadline_text
 from backend.surveys.setup import survey_settings
 
@@ -332,6 +333,15 @@ def survey_answer(code: str) -> flask.Response:
 # --------------------------------------------------------------------------- analysis page
 
 
+#: The quality flags in Chinese, for the analysis page.
+FLAG_NAMES = {
+    "too_fast": "答题过快",
+    "straight_lining": "全部同一选项",
+    "burst": "同一地址集中提交",
+    "outside_hours": "营业时间外",
+}
+
+
 @blp.get("/surveys")
 def campaigns_page() -> flask.Response:
     """The campaigns the signed-in user may analyse, with links to each analysis page."""
@@ -402,6 +412,8 @@ def analysis_page(campaign_id: uuid.UUID) -> flask.Response:
         charts=charts,
         site_chart=site_chart,
         channel_chart=channel_chart,
+        flag_names=FLAG_NAMES,
+        beijing=lambda at: at.astimezone(CHINA).strftime("%m-%d %H:%M"),
         staff=actor.role.value != "client_user",
         user=actor.user.display_name,
     )

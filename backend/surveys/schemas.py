@@ -248,3 +248,6 @@ class AnalysisSchema(Schema):
     low_items = fields.List(fields.Dict())
     excluded = fields.Dict()
     responses_counted = fields.Integer()
+    latest = fields.List(
+        fields.Dict(), metadata={"description": "The 50 latest answers (empty for client users)."}
+    )

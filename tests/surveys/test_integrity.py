@@ -99,6 +99,8 @@ def test_flags_are_kept_with_the_answer_and_exclude_it_until_included_with_a_rea
 
     assert before["overall"]["counted"] == 2
     assert before["excluded"] == {"flagged": 2}
+    assert before["overall"]["flags"] == {"burst": 1, "straight_lining": 1}
+    assert [r["flags"] for r in before["latest"]] == [["straight_lining"], ["burst"], [], []]
     assert [r["excluded_because"] for r in listed] == [None, None, "flagged", "flagged"]
     assert included.status_code == 200
     assert included.get_json()["counted"] is True

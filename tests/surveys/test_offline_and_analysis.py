@@ -180,6 +180,7 @@ def test_the_analysis_page_draws_charts_for_signed_in_staff(
     assert html.count("<svg") >= 3
     assert 'id="overall-counted">1<' in html
     assert "export.xlsx" in html
+    assert 'id="latest"' in html and "一号项目部" in html
     assert shopper.status_code == 403
 
 
