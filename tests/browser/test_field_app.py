@@ -251,8 +251,22 @@ def test_the_app_comes_back_after_an_offline_reload(
     assert page.locator("#connection-status").get_attribute("data-status") == "offline"
     assert page.locator("#nav-settings").is_visible()
     # Still signed in offline: the draft opens from the cached packet.
-    open_visit(page, assignment_id)
+    draft_id = open_visit(page, assignment_id)
     assert page.locator('article[data-item="1.1"] [data-level="5"]').is_visible()
+
+    # Every change is saved at once: close the app mid-visit, and it is all still there.
+    page.locator('article[data-item="1.1"] [data-level="5"]').click()
+    page.locator('article[data-item="1.2"] [data-item-note]').fill("前台无人接待 5 分钟")
+    page.fill("#visit-notes", "下雨，门口积水")
+    page.wait_for_selector('[data-screen="visit"][data-unsaved="0"]')
+    page.reload()
+    wait_for_app(page)
+    page.wait_for_selector(f'[data-screen="visit"][data-draft-id="{draft_id}"]')
+    level = page.locator('article[data-item="1.1"] [data-level="5"]')
+    assert level.get_attribute("aria-pressed") == "true"
+    note = page.locator('article[data-item="1.2"] [data-item-note]')
+    assert note.input_value() == "前台无人接待 5 分钟"
+    assert page.input_value("#visit-notes") == "下雨，门口积水"
 
 
 def test_killing_the_server_mid_sync_loses_nothing_and_duplicates_nothing(

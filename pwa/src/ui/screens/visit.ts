@@ -8,6 +8,7 @@
 import { distanceM, readFixes, type GeoFix } from '../../data/geo';
 import { getDraft, saveDraft, type Rating, type VisitDraft } from '../../data/drafts';
 import { resubmitVisit, submitVisit } from '../../data/outbox';
+import { refreshReturned } from '../../data/sync';
 import { capturePhoto, deletePhoto, getPhotoBlob, listPhotos, StorageError, type PhotoRecord } from '../../data/photos';
 import type { MessageKey } from '../../i18n';
 import { errorText, type App, type Screen } from '../app';
@@ -23,7 +24,12 @@ const FIX_TIMEOUT_MS = 15_000;
 
 export const visitScreen: Screen = async (app, root, params) => {
   const draftId = params[0] ?? '';
-  const draft = await getDraft(draftId);
+  let draft = await getDraft(draftId);
+  if (draft && (draft.status === 'synced' || draft.status === 'queued')) {
+    // Opened from a "returned" notification, say: pull the reviewer's decision first (offline: skip).
+    await refreshReturned().catch(() => undefined);
+    draft = await getDraft(draftId);
+  }
   if (!draft) {
     replace(root, h('p', { class: 'error', role: 'alert', id: 'visit-missing' }, app.t('visit.missing')));
     return;
@@ -44,6 +50,8 @@ export const visitScreen: Screen = async (app, root, params) => {
 
 class VisitView {
   private saving: Promise<void> = Promise.resolve();
+  /** Changes not yet written to IndexedDB (`data-unsaved` on the screen, for tests). */
+  private unsaved = 0;
   private readonly photoRecords: Map<string, PhotoRecord>;
   private readonly objectUrls: string[] = [];
   private summary: HTMLElement | null = null;
@@ -76,12 +84,20 @@ class VisitView {
     mutate(this.draft);
     this.draft.updatedAt = new Date().toISOString();
     const snapshot = structuredClone(this.draft);
-    this.saving = this.saving.then(() => saveDraft(snapshot)).then(
-      () => {
-        this.root.dataset['saved'] = snapshot.updatedAt;
-      },
-      (error: unknown) => this.showStorageError(error),
-    );
+    this.unsaved += 1;
+    this.root.dataset['unsaved'] = String(this.unsaved);
+    this.saving = this.saving
+      .then(() => saveDraft(snapshot))
+      .then(
+        () => {
+          this.root.dataset['saved'] = snapshot.updatedAt;
+        },
+        (error: unknown) => this.showStorageError(error),
+      )
+      .then(() => {
+        this.unsaved -= 1;
+        this.root.dataset['unsaved'] = String(this.unsaved);
+      });
     this.renderSummary();
     return this.saving;
   }
