@@ -14,7 +14,7 @@
  */
 import { backoffDelay } from '../shared/backoff';
 import { decide, type Decision, type Failure } from '../shared/outcome';
-import { CONTENT_FIELDS, editBody, parseEtagVersion, rebase, type EvaluationCreateBody } from '../shared/wire';
+import { CONTENT_FIELDS, editBody, isoWithOffset, parseEtagVersion, rebase, type EvaluationCreateBody } from '../shared/wire';
 import { ApiError, NetworkError, apiFetch } from './api';
 import { transact, type Tx } from './db';
 import { announceChange } from './events';
@@ -191,7 +191,11 @@ class Run {
     }
     if (!photo.meta.confirmed) {
       const m = photo.meta;
-      const headers: Record<string, string> = { 'X-Content-SHA256': m.sha256, 'X-Captured-At': m.capturedAt };
+      const headers: Record<string, string> = {
+        'X-Content-SHA256': m.sha256,
+        'X-Captured-At': m.capturedAt,
+        'X-Device-Time': deviceTime(),
+      };
       if (m.fix !== null) {
         headers['X-Capture-Latitude'] = String(m.fix.latitude);
         headers['X-Capture-Longitude'] = String(m.fix.longitude);
@@ -214,7 +218,10 @@ class Run {
   }
 
   private async sendCreate(entry: OutboxEntry): Promise<void> {
-    const answer = await apiFetch<EvaluationAnswer>('PUT', `/api/evaluations/${entry.draftId}`, { json: entry.body });
+    const answer = await apiFetch<EvaluationAnswer>('PUT', `/api/evaluations/${entry.draftId}`, {
+      json: entry.body,
+      headers: { 'X-Device-Time': deviceTime() },
+    });
     await this.acknowledge(entry, answer.data, answer.etag);
   }
 
@@ -233,6 +240,7 @@ class Run {
     const answer = await apiFetch<EvaluationAnswer>('PATCH', `/api/evaluations/${entry.draftId}`, {
       json: entry.body,
       ifMatch: base,
+      headers: { 'X-Device-Time': deviceTime() },
     });
     await this.acknowledge(entry, answer.data, answer.etag);
   }
@@ -462,6 +470,15 @@ class LocalProblem extends Error {
     super(message);
     this.name = 'LocalProblem';
   }
+}
+
+/**
+ * `X-Device-Time`: the phone's clock when it SENDS the request (docs/sync.md "The device's
+ * clock"), fresh on every attempt; against the server's receipt time it measures the clock's
+ * error, ahead or behind, however long the entry waited. Not part of the record's content.
+ */
+function deviceTime(): string {
+  return isoWithOffset(new Date());
 }
 
 function pick(record: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {

@@ -83,6 +83,8 @@ export class FakeServer {
   evidence = new Map<string, StoredEvidence>();
   /** Every request that reached the server: method and path. */
   log: string[] = [];
+  /** X-Device-Time of every write that reached the server ("METHOD path" → values). */
+  deviceTimes = new Map<string, string[]>();
   /** Requests fetch rejected or whose answers were dropped. */
   faults: string[] = [];
   csrfToken = 'csrf-1';
@@ -164,6 +166,15 @@ export class FakeServer {
       } else if (headers['x-csrf-token'] !== this.csrfToken) {
         return error(403, 'CSRF_FAILED', { header: 'X-CSRF-Token' });
       }
+    }
+    if (method === 'PUT' || method === 'PATCH') {
+      const sent = headers['x-device-time'];
+      // docs/sync.md: ISO 8601 with an offset; malformed is 422.
+      if (sent !== undefined && (!/(Z|[+-]\d\d:\d\d)$/.test(sent) || Number.isNaN(Date.parse(sent)))) {
+        return error(422, 'VALIDATION_ERROR', { 'X-Device-Time': ['Not a valid datetime.'] });
+      }
+      const key = `${method} ${path}`;
+      this.deviceTimes.set(key, [...(this.deviceTimes.get(key) ?? []), sent ?? '']);
     }
     let m: RegExpExecArray | null;
     if ((m = new RegExp(`^/api/evidence/(${UUID})$`).exec(path)) && method === 'PUT') {

@@ -93,6 +93,12 @@ describe('replay: never twice, never lost', () => {
     expect(await replayOutbox({ force: true })).toMatchObject({ stoppedBy: 'retry' });
     expect(await replayOutbox({ force: true })).toMatchObject({ stoppedBy: null, sent: 3 });
     expect(server.faults.filter((f) => f.startsWith('lost'))).toHaveLength(3);
+    // Each attempt carries the phone's clock at sending (X-Device-Time), fresh every time.
+    // (The three lost answers were all the first upload's: it reached the server four times.)
+    const times = server.deviceTimes.get(`PUT /api/evidence/${visit.photos[0]?.photoId}`) ?? [];
+    expect(times).toHaveLength(4);
+    for (const t of times) expect(Math.abs(Date.parse(t) - Date.now())).toBeLessThan(60_000);
+    expect(server.deviceTimes.get(`PUT /api/evaluations/${visit.id}`)?.every((t) => t !== '')).toBe(true);
     expect(server.evaluations.size).toBe(1);
     expect(server.evidence.size).toBe(2);
     expect((await getDraft(visit.id))?.status).toBe('synced');
