@@ -166,6 +166,7 @@ def call(app: Flask, operation: Operation, user: User | None) -> tuple[int, str 
         session["csrf_token"] = token
         if user is not None:
             session["user_id"] = str(user.id)
+            session["epoch"] = user.session_epoch
     headers = {"X-CSRF-Token": token}
     kwargs: dict[str, Any] = {
         "method": operation.method.upper(),

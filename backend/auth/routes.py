@@ -18,7 +18,11 @@ from backend.auth.schemas import (
     SignedIn,
     SignedInSchema,
 )
-from backend.auth.session import end_session, start_session
+from backend.auth.session import (
+    end_session,
+    keep_session_after_password_change,
+    start_session,
+)
 from backend.errors import ErrorSchema
 from backend.extensions import db
 from backend.users.models import User
@@ -131,11 +135,14 @@ class Password(MethodView):
         """Change my password
 
         Needs the current password. Argon2id; at least 10 characters, not the email address.
+        Every other signed-in browser of the user is signed out; this one stays signed in.
         """
+        actor = require_actor()
         services.change_password(
             db.session(),
-            require_actor(),
+            actor,
             current_password=data["current_password"],
             new_password=data["new_password"],
             ip=request.remote_addr,
         )
+        keep_session_after_password_change(actor.user)

@@ -127,6 +127,8 @@ def change_password(
             }
         )
     user.password_hash = hash_password(new_password)
+    # Every other session of this user ends (session.py); the route renews the caller's own.
+    user.session_epoch += 1
     record(
         session,
         actor=actor,

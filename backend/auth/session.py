@@ -17,6 +17,8 @@ from backend.users.services import get_active_user
 
 #: The session key holding the signed-in user's id (the CSRF check looks for it too).
 SESSION_USER_KEY = "user_id"
+#: The session key holding the user's ``session_epoch`` at sign-in.
+SESSION_EPOCH_KEY = "epoch"
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -38,10 +40,17 @@ def start_session(user: User) -> None:
     """
     session.clear()
     session[SESSION_USER_KEY] = str(user.id)
+    session[SESSION_EPOCH_KEY] = user.session_epoch
     session.permanent = True
     g.current_user = user
     # The actor may have been looked up (and cached) before signing in.
     g.pop("actor", None)
+
+
+def keep_session_after_password_change(user: User) -> None:
+    """The caller's own cookie session survives its password change (the others end)."""
+    if session.get(SESSION_USER_KEY) == str(user.id):
+        session[SESSION_EPOCH_KEY] = user.session_epoch
 
 
 def end_session() -> None:
@@ -75,7 +84,9 @@ def _load_user() -> User | None:
     except ValueError:
         return None
     user = get_active_user(db.session(), user_id)
-    if user is None:
-        # Deleted or deactivated since signing in: forget the stale session.
+    if user is None or session.get(SESSION_EPOCH_KEY) != user.session_epoch:
+        # Deleted or deactivated since signing in, or the password changed since (in another
+        # browser): forget the stale session.
         session.clear()
+        return None
     return user

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
@@ -115,3 +116,22 @@ def test_unknown_fields_are_refused(client: FlaskClient, db_session: Session) ->
     )
     assert response.status_code == 422
     assert set(response.get_json()["details"]) == {"user_id"}
+
+
+def test_a_password_change_signs_out_the_other_browsers_only(
+    app: Flask, client: FlaskClient, db_session: Session
+) -> None:
+    user = make_user(db_session)
+    other_browser = app.test_client()
+    sign_in(client, user)
+    sign_in(other_browser, user)
+    assert other_browser.get("/api/auth/me").status_code == 200
+
+    assert change(client, DEFAULT_PASSWORD, NEW_PASSWORD).status_code == 204
+
+    # The browser that changed it stays signed in; the other one is signed out for good.
+    assert client.get("/api/auth/me").status_code == 200
+    assert other_browser.get("/api/auth/me").get_json()["code"] == "AUTH_REQUIRED"
+    assert other_browser.get("/api/auth/me").status_code == 401
+    sign_in(other_browser, user, NEW_PASSWORD)
+    assert other_browser.get("/api/auth/me").status_code == 200
