@@ -63,6 +63,7 @@ async function enqueueVisit(draftId: string, why: 'submit' | 'resubmit'): Promis
   await transact(['drafts', 'photos', 'outbox', 'meta'], 'readwrite', async (tx) => {
     const draft = await getDraftIn(tx, draftId);
     if (draft === undefined) throw new OutboxError('NO_DRAFT', `No visit ${draftId} on this phone`);
+    const userId = userIdOf(await tx.meta('me'));
     const entries = await tx.byIndex('outbox', 'draftId', draft.id);
     const blocked = entries.filter((e) => e.state === 'blocked');
     const fixing = draft.status === 'queued' && blocked.length > 0;
@@ -90,10 +91,10 @@ async function enqueueVisit(draftId: string, why: 'submit' | 'resubmit'): Promis
       const photo = await tx.get('photos', link.photoId);
       // Not on this phone: the server has it already (a visit pulled back after a return).
       if (photo === undefined || photo.meta.confirmed) continue;
-      await tx.put('outbox', entry({ kind: 'evidence', draftId: draft.id, photoId: photo.id }));
+      await tx.put('outbox', entry({ kind: 'evidence', draftId: draft.id, photoId: photo.id, userId }));
       pendingUploads.add(photo.id);
     }
-    await queueRecord(tx, draft);
+    await queueRecord(tx, draft, userId);
     const next: VisitDraft = { ...draft, status: 'queued', syncError: null, updatedAt: new Date().toISOString() };
     await tx.put('drafts', next);
   });
@@ -102,9 +103,9 @@ async function enqueueVisit(draftId: string, why: 'submit' | 'resubmit'): Promis
 }
 
 /** The create (the server has never acknowledged this visit) or the edit (it has). */
-async function queueRecord(tx: Tx, draft: VisitDraft): Promise<void> {
+async function queueRecord(tx: Tx, draft: VisitDraft, userId: string | null): Promise<void> {
   if (draft.serverVersion === null) {
-    await tx.put('outbox', entry({ kind: 'create', draftId: draft.id, body: createBody(draft, true) }));
+    await tx.put('outbox', entry({ kind: 'create', draftId: draft.id, body: createBody(draft, true), userId }));
   } else {
     await tx.put(
       'outbox',
@@ -114,9 +115,16 @@ async function queueRecord(tx: Tx, draft: VisitDraft): Promise<void> {
         body: editBody(draft, true),
         ifMatch: draft.serverVersion,
         base: draft.baseContent ?? null,
+        userId,
       }),
     );
   }
+}
+
+/** The signed-in user's id from the cached GET /api/auth/me, or null when unknown. */
+export function userIdOf(me: unknown): string | null {
+  const id = typeof me === 'object' && me !== null ? (me as { id?: unknown }).id : undefined;
+  return typeof id === 'string' && id !== '' ? id : null;
 }
 
 /** What waits to be sent: evaluation records (creates and edits) and photos. */

@@ -19,6 +19,7 @@ import { ApiError, NetworkError, apiFetch } from './api';
 import { transact, type Tx } from './db';
 import { announceChange } from './events';
 import { newOwnerId, renewLease, withOutboxLock } from './lock';
+import { userIdOf } from './outbox';
 import { sha256Hex } from './photo-store';
 import type { OutboxEntry, SyncError, SyncMeta, VisitDraft } from './types';
 
@@ -106,6 +107,8 @@ class Run {
   /** Drafts already given one "upload the missing evidence" round or one 412 re-pin this run. */
   private reuploaded = new Set<string>();
   private repinned = new Set<number>();
+  /** Entries queued by another user of this phone were left in the outbox. */
+  private othersWaiting = false;
 
   constructor(
     private readonly owner: string,
@@ -123,7 +126,11 @@ class Run {
       const stop = await this.process(next);
       if (stop !== null) return stop;
     }
-    const blockedError = await this.firstBlockedError();
+    const blockedError =
+      (await this.firstBlockedError()) ??
+      (this.othersWaiting
+        ? { code: 'OTHER_USER', message: 'Visits queued by another user wait for them to sign in on this phone', status: 0 }
+        : null);
     await updateSyncMeta((m) => ({
       ...m,
       failures: 0,
@@ -134,11 +141,19 @@ class Run {
     return { ran: true, sent: this.sent, stoppedBy: null, error: blockedError };
   }
 
-  /** The first pending entry of a visit that has no blocked entry (those wait for a person). */
+  /**
+   * The first pending entry of a visit that has no blocked entry (those wait for a person) and
+   * that the signed-in user queued (another user's wait for them to sign in on this phone).
+   */
   private async nextEntry(): Promise<OutboxEntry | null> {
-    const all = await transact(['outbox'], 'readonly', (tx) => tx.getAll('outbox'));
+    const { all, me } = await transact(['outbox', 'meta'], 'readonly', async (tx) => ({
+      all: await tx.getAll('outbox'),
+      me: userIdOf(await tx.meta('me')),
+    }));
     const blockedDrafts = new Set(all.filter((e) => e.state === 'blocked').map((e) => e.draftId));
-    return all.find((e) => e.state === 'pending' && !blockedDrafts.has(e.draftId)) ?? null;
+    const mine = (e: OutboxEntry): boolean => !e.userId || me === null || e.userId === me;
+    this.othersWaiting = all.some((e) => e.state === 'pending' && !mine(e));
+    return all.find((e) => e.state === 'pending' && !blockedDrafts.has(e.draftId) && mine(e)) ?? null;
   }
 
   private async firstBlockedError(): Promise<SyncError | null> {
@@ -382,6 +397,7 @@ class Run {
           kind: 'evidence',
           draftId: entry.draftId,
           photoId: id,
+          userId: entry.userId ?? null,
           createdAt: new Date(this.now()).toISOString(),
           attempts: 0,
           lastAttemptAt: null,

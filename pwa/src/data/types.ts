@@ -108,6 +108,11 @@ export interface OutboxEntry {
   attempts: number;
   lastAttemptAt: string | null;
   lastError: SyncError | null;
+  /**
+   * Who queued it (GET /api/auth/me's id when known): sent only while that user is signed in on
+   * this phone, so a shared phone never sends one person's visit as another's.
+   */
+  userId?: string | null;
   /** blocked: needs a person (shown, kept, not retried until the visit is queued again). */
   state: 'pending' | 'blocked';
 }

@@ -345,3 +345,27 @@ describe('replay: the server knows better', () => {
     expect((await getDraft(visit.id))?.syncError?.code).toBe('EDIT_CONFLICT');
   });
 });
+
+describe('replay: a phone shared by two people', () => {
+  it("sends a visit only while the user who queued it is signed in", async () => {
+    const { writeMeta } = await import('../../src/data/db');
+    const server = h.server();
+    await writeMeta('me', { id: 'user-a' });
+    const a = await recordedVisit(1);
+    await submitVisit(a.id);
+    expect((await listOutbox()).map((e) => e.userId)).toEqual(['user-a', 'user-a']);
+    // A signs out, B signs in before the phone had a network.
+    await writeMeta('me', { id: 'user-b' });
+    const b = await recordedVisit(0, '88888888-8888-4888-8888-888888888888');
+    await submitVisit(b.id);
+    const result = await replayOutbox();
+    expect(result).toMatchObject({ sent: 1, stoppedBy: null, error: { code: 'OTHER_USER' } });
+    expect([...server.evaluations.keys()]).toEqual([b.id]);
+    expect(server.evidence.size).toBe(0);
+    expect(await pendingCounts()).toEqual({ records: 1, photos: 1, blocked: 0 });
+    // A signs in again: A's visit goes.
+    await writeMeta('me', { id: 'user-a' });
+    expect(await replayOutbox({ force: true })).toMatchObject({ sent: 2, stoppedBy: null, error: null });
+    expect(server.evaluations.has(a.id)).toBe(true);
+  });
+});
