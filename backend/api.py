@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
+import apispec
 import flask
 import flask_smorest
 import marshmallow as ma
@@ -78,10 +79,37 @@ class Blueprint(flask_smorest.Blueprint):
         return decorate
 
 
+#: Methods whose cookie-authenticated calls need the CSRF header (backend/auth/csrf.py).
+_WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
+
+
+class SecuritySchemesPlugin(apispec.BasePlugin):
+    """Document every way to authenticate an operation that routes mark with ``session``.
+
+    Routes say ``security=[{"session": []}]``; what the API really accepts is the session cookie
+    (with the ``X-CSRF-Token`` header on writes) *or* a paired device's bearer token
+    (``backend.auth.access``). Writing that out on every route would be easy to get wrong.
+    """
+
+    def operation_helper(
+        self, path: str | None = None, operations: dict[str, Any] | None = None, **_: Any
+    ) -> None:
+        for method, operation in (operations or {}).items():
+            if operation.get("security") != [{"session": []}]:
+                continue
+            cookie: dict[str, list[str]] = (
+                {"session": [], "csrf": []} if method in _WRITE_METHODS else {"session": []}
+            )
+            operation["security"] = [cookie, {"deviceToken": []}]
+
+
 class Api(flask_smorest.Api):
     """The Api extension, documenting and rendering errors as ``ErrorSchema``."""
 
     ERROR_SCHEMA = ErrorSchema
+
+    def __init__(self, app: flask.Flask) -> None:
+        super().__init__(app, spec_kwargs={"extra_plugins": [SecuritySchemesPlugin()]})
 
     def _register_error_handlers(self) -> None:
         # Replaces flask-smorest's HTTPException handler, whose payload has another shape.

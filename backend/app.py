@@ -78,7 +78,21 @@ def build_app(config: Mapping[str, Any] | None = None) -> flask.Flask:
                         "type": "apiKey",
                         "in": "cookie",
                         "name": app.config["SESSION_COOKIE_NAME"],
-                    }
+                        "description": "Signed in with POST /api/auth/login.",
+                    },
+                    "csrf": {
+                        "type": "apiKey",
+                        "in": "header",
+                        "name": "X-CSRF-Token",
+                        "description": "With the session cookie, every write also sends the "
+                        "session's token (GET /api/auth/csrf, or the sign-in answer).",
+                    },
+                    "deviceToken": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "A paired field device: Authorization: Bearer fcd_… "
+                        "(no cookie, no CSRF token).",
+                    },
                 }
             },
         },

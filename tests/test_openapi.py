@@ -59,8 +59,21 @@ def test_no_documentation_ui_is_served(client: FlaskClient) -> None:
 def test_openapi_documents_the_session_cookie_on_protected_operations(
     spec: dict[str, Any],
 ) -> None:
-    scheme = spec["components"]["securitySchemes"]["session"]
-    assert scheme == {"type": "apiKey", "in": "cookie", "name": "fieldcert_session"}
-    assert spec["paths"]["/api/auth/me"]["get"]["security"] == [{"session": []}]
-    assert spec["paths"]["/api/users"]["get"]["security"] == [{"session": []}]
+    schemes = spec["components"]["securitySchemes"]
+    assert {k: v for k, v in schemes["session"].items() if k != "description"} == {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "fieldcert_session",
+    }
+    assert (schemes["csrf"]["in"], schemes["csrf"]["name"]) == ("header", "X-CSRF-Token")
+    assert (schemes["deviceToken"]["type"], schemes["deviceToken"]["scheme"]) == ("http", "bearer")
+    # Reads: the cookie or a device token; writes: the cookie with the CSRF header, or a token.
+    assert spec["paths"]["/api/auth/me"]["get"]["security"] == [
+        {"session": []},
+        {"deviceToken": []},
+    ]
+    assert spec["paths"]["/api/users"]["post"]["security"] == [
+        {"session": [], "csrf": []},
+        {"deviceToken": []},
+    ]
     assert "security" not in spec["paths"]["/api/auth/login"]["post"]
