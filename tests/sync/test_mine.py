@@ -59,7 +59,8 @@ def test_mine_lists_my_evaluations_assignments_and_evidence_with_hashes(
         }
     ]
     assert mine["assignments"] == [
-        {"id": str(world.assignment.id), "version": 1, "status": "assigned"}
+        # The visit has a draft: in progress (the assignment follows its evaluation).
+        {"id": str(world.assignment.id), "version": 1, "status": "in_progress"}
     ]
     assert str(other_assignment.id) not in str(mine)
     assert mine["evidence"] == [
