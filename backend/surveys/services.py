@@ -553,6 +553,9 @@ def forget_public(campaign_id: uuid.UUID | None = None) -> None:
 
 def public_survey(session: Session, code: str) -> PublicSurvey:
     """The survey behind a poster code; 404 for unknown codes (also cached, briefly)."""
+    if not 1 <= len(code) <= 32:
+        # Longer than any code (the column holds 32): not worth a query or a cache entry.
+        raise NotFound()
     now = time.monotonic()
     # Keyed by database too: one process may serve several apps (tests build several).
     cache_key = f"{session.get_bind().engine.url}|{code}"

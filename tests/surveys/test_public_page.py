@@ -167,7 +167,9 @@ def test_before_the_open_date_the_page_says_not_yet(
 
 def test_an_unknown_code_is_a_page_not_found(app: Flask, db_session: Session) -> None:
     page = respondent(app).get("/s/no-such-code")
+    long = respondent(app).get("/s/" + "x" * 5000)
 
+    assert long.status_code == 404
     assert page.status_code == 404
     assert page.mimetype == "text/html"
     assert "未找到该调查" in page.get_data(as_text=True)
