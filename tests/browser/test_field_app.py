@@ -208,8 +208,8 @@ def test_a_visit_made_offline_arrives_once_with_byte_identical_photos(
     context.set_offline(True)
     record_visit(page, photos)
     submit(page)
+    page.wait_for_selector('#sync-indicator[data-state="offline"]')
     indicator = page.locator("#sync-indicator")
-    assert indicator.get_attribute("data-state") == "offline"
     assert int(indicator.get_attribute("data-pending-photos") or 0) == 3
     assert int(indicator.get_attribute("data-pending-records") or 0) >= 1
     kept = stored_photos(page)
@@ -247,7 +247,7 @@ def test_the_app_comes_back_after_an_offline_reload(
     assert page.evaluate("navigator.serviceWorker.controller !== null")
     page.wait_for_selector(f'[data-assignment-id="{assignment_id}"]')
     assert page.locator("#assignments-cached").is_visible()
-    assert page.locator("#sync-indicator").get_attribute("data-state") == "offline"
+    page.wait_for_selector('#sync-indicator[data-state="offline"]')
     assert page.locator("#connection-status").get_attribute("data-status") == "offline"
     assert page.locator("#nav-settings").is_visible()
     # Still signed in offline: the draft opens from the cached packet.

@@ -6,27 +6,35 @@
 
 import type { I18n, MessageKey } from '../i18n';
 import { fill } from '../i18n';
-import { syncNow, type SyncState } from '../data/sync';
+import { syncIndicatorState, syncNow, type SyncState } from '../data/sync';
 import { formatTime } from './format';
 import { h, replace } from './h';
 
 /** Error codes the user can act on, in plain words; anything else shows the server's message. */
 const PLAIN_ERRORS: Readonly<Record<string, MessageKey>> = {
   NETWORK: 'syncError.network',
-  NETWORK_ERROR: 'syncError.network',
+  TIMEOUT: 'syncError.network',
   AUTH_REQUIRED: 'syncError.auth',
   DEVICE_REVOKED: 'syncError.revoked',
-  QUOTA: 'syncError.quota',
   STORAGE_QUOTA: 'syncError.quota',
+  STORAGE_ERROR: 'syncError.storage',
+  STORAGE_UNAVAILABLE: 'syncError.storage',
   TOO_MANY_REQUESTS: 'syncError.busy',
+  OTHER_USER: 'syncError.otherUser',
+  EDIT_CONFLICT: 'syncError.conflict',
+  VALIDATION_ERROR: 'syncError.invalid',
+  PHOTO_MISSING: 'syncError.photo',
+  LOCAL_PHOTO_DAMAGED: 'syncError.photo',
 };
 
+/** An error code in plain words, or null when only the server's own message will do. */
+export function plainError(code: string): MessageKey | null {
+  return PLAIN_ERRORS[code] ?? null;
+}
+
+/** The indicator's state: the data layer's own reading (data/sync.ts syncIndicatorState). */
 export function syncStateName(s: SyncState): string {
-  if (!s.online) return 'offline';
-  if (s.running) return 'syncing';
-  if (s.lastError && s.pendingRecords + s.pendingPhotos > 0) return 'error';
-  if (s.pendingRecords + s.pendingPhotos > 0) return 'pending';
-  return 'synced';
+  return syncIndicatorState(s);
 }
 
 export function mountSyncIndicator(element: HTMLElement, i18n: I18n): (s: SyncState) => void {
@@ -39,6 +47,7 @@ export function mountSyncIndicator(element: HTMLElement, i18n: I18n): (s: SyncSt
     element.dataset['pending'] = String(pending);
     element.dataset['pendingRecords'] = String(s.pendingRecords);
     element.dataset['pendingPhotos'] = String(s.pendingPhotos);
+    element.dataset['blocked'] = String(s.blockedRecords);
     const summary =
       pending === 0
         ? i18n.t('sync.allSent')
@@ -47,7 +56,7 @@ export function mountSyncIndicator(element: HTMLElement, i18n: I18n): (s: SyncSt
     const lastOk = s.lastSuccessAt
       ? fill(i18n.t('sync.lastSuccess'), { time: formatTime(s.lastSuccessAt, i18n.locale) })
       : i18n.t('sync.never');
-    const errorKey = s.lastError ? PLAIN_ERRORS[s.lastError.code] : undefined;
+    const errorKey = s.lastError ? plainError(s.lastError.code) : null;
     const errorText = s.lastError ? (errorKey ? i18n.t(errorKey) : s.lastError.message || s.lastError.code) : null;
     replace(
       element,
@@ -57,6 +66,7 @@ export function mountSyncIndicator(element: HTMLElement, i18n: I18n): (s: SyncSt
         { class: 'sync__text' },
         h('strong', { id: 'sync-summary' }, `${state} · ${summary}`),
         h('span', { id: 'sync-last-success', class: 'sync__detail' }, lastOk),
+        s.blockedRecords > 0 ? h('span', { id: 'sync-blocked', class: 'sync__error' }, fill(i18n.t('sync.blocked'), { n: s.blockedRecords })) : null,
         errorText ? h('span', { id: 'sync-last-error', class: 'sync__error' }, fill(i18n.t('sync.lastError'), { message: errorText })) : null,
       ),
       pending > 0 && s.online && !s.running

@@ -5,6 +5,7 @@
  * saved to the draft at once (IndexedDB), so closing the app loses nothing.
  */
 
+import { apiFetch } from '../../data/api';
 import { distanceM, readFixes, type GeoFix } from '../../data/geo';
 import { getDraft, saveDraft, type Rating, type VisitDraft } from '../../data/drafts';
 import { resubmitVisit, submitVisit } from '../../data/outbox';
@@ -15,6 +16,7 @@ import { errorText, type App, type Screen } from '../app';
 import { groupItems, loadVisitContext, type VisitContext } from '../context';
 import { describeBand, formatBytes, formatDateTime, formatMetres, formatTime, formatWindow, levelOfAlpha, mapLinks } from '../format';
 import { h, replace } from '../h';
+import { plainError } from '../sync-indicator';
 import type { FieldItem } from '../types';
 import { judgeFixes, POOR_ACCURACY_M, submitProblems } from '../visit-rules';
 
@@ -70,13 +72,16 @@ class VisitView {
   async followServer(): Promise<void> {
     if (this.editable) return;
     const fresh = await getDraft(this.draft.id);
-    if (!fresh || (fresh.status === this.draft.status && fresh.syncError === this.draft.syncError)) return;
+    const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+    if (!fresh || (fresh.status === this.draft.status && same(fresh.syncError, this.draft.syncError))) return;
     this.draft = fresh;
     this.render();
   }
 
+  /** Drafts, returned visits, and queued ones the server refused (fix, then submit again). */
   private get editable(): boolean {
-    return this.draft.status === 'draft' || this.draft.status === 'returned';
+    const d = this.draft;
+    return d.status === 'draft' || d.status === 'returned' || (d.status === 'queued' && !!d.syncError);
   }
 
   /** Apply a change and save the draft; saves run one after another, in order. */
@@ -112,6 +117,7 @@ class VisitView {
 
   render(): void {
     const { app, ctx, draft } = this;
+    for (const url of this.objectUrls.splice(0)) URL.revokeObjectURL(url);
     const links = mapLinks(ctx.site.location.latitude, ctx.site.location.longitude, ctx.site.name);
     this.root.dataset['draftId'] = draft.id;
     this.root.dataset['status'] = draft.status;
@@ -142,9 +148,7 @@ class VisitView {
           )
         : null,
       h('p', { id: 'storage-error', class: 'error', role: 'alert', hidden: true }),
-      draft.syncError
-        ? h('p', { id: 'visit-sync-error', class: 'error', role: 'alert', 'data-code': draft.syncError.code }, app.tf('visit.syncError', { message: draft.syncError.message || draft.syncError.code }))
-        : null,
+      draft.syncError ? this.syncErrorBox(draft.syncError) : null,
       this.checkSection('in'),
       h('h3', { class: 'section-title' }, app.t('visit.itemsTitle')),
       groupItems(ctx.scheme).map((group) =>
@@ -160,6 +164,25 @@ class VisitView {
       this.submitSection(),
     );
     this.renderSummary();
+  }
+
+  /** Why the server refused this visit, in plain words, with the fields it named. */
+  private syncErrorBox(error: NonNullable<VisitDraft['syncError']>): HTMLElement {
+    const { app } = this;
+    const key = plainError(error.code);
+    const details = error.details && typeof error.details === 'object' ? (error.details as Record<string, unknown>) : {};
+    const fields = Array.isArray(details['fields']) ? (details['fields'] as unknown[]).map(String) : [];
+    const named =
+      error.code === 'VALIDATION_ERROR'
+        ? Object.entries(details).map(([field, messages]) => `${field}: ${Array.isArray(messages) ? messages.join('; ') : String(messages)}`)
+        : [];
+    return h(
+      'section',
+      { id: 'visit-sync-error', class: 'card card--warning', role: 'alert', 'data-code': error.code },
+      h('p', null, app.tf('visit.syncError', { message: key ? app.t(key) : error.message || error.code })),
+      error.code === 'EDIT_CONFLICT' && fields.length ? h('p', null, app.tf('visit.conflict', { fields: fields.join(', ') })) : null,
+      named.length ? h('ul', null, named.map((line) => h('li', null, line))) : null,
+    );
   }
 
   // ------------------------------------------------------------------ check in / out
@@ -441,12 +464,19 @@ class VisitView {
   private photoThumb(photoId: string, redraw: () => void): HTMLElement {
     const record = this.photoRecords.get(photoId);
     const img = h('img', { alt: '', width: 96, height: 96, loading: 'lazy' });
-    void getPhotoBlob(photoId).then((blob) => {
-      if (!blob) return;
-      const url = URL.createObjectURL(blob);
-      this.objectUrls.push(url);
-      img.src = url;
-    });
+    void getPhotoBlob(photoId)
+      .then(async (blob) => {
+        // Sent and confirmed photos of decided visits leave the phone: show the server's copy.
+        if (blob) return blob;
+        const answer = await apiFetch<Blob>('GET', `/api/evidence/${photoId}/thumbnail`).catch(() => null);
+        return answer?.data instanceof Blob ? answer.data : null;
+      })
+      .then((blob) => {
+        if (!blob) return;
+        const url = URL.createObjectURL(blob);
+        this.objectUrls.push(url);
+        img.src = url;
+      });
     const remove =
       this.editable && record && !record.confirmed
         ? h('button', { type: 'button', class: 'photo__remove', 'data-delete-photo': photoId, 'aria-label': this.app.t('visit.photoDelete') }, '×')
