@@ -367,18 +367,20 @@ def main() -> None:
             )
         )
         asyncio.run(run_phase(port, codes, 20, 2.0, 0.0, args.one_address))  # warm up
-        cpu0 = server_cpu_seconds(server.pid)
+        cpu0, client0 = server_cpu_seconds(server.pid), time.process_time()
         stats, elapsed = asyncio.run(
             run_phase(port, codes, args.respondents, args.seconds, args.think, args.one_address)
         )
         cpu = server_cpu_seconds(server.pid) - cpu0
+        client_cpu = time.process_time() - client0
         report("survey", stats, elapsed)
         answers = len(stats.latencies.get("answer", []))
         if answers:
             print(
                 f"  server CPU: {cpu / answers * 1000:.2f} ms per answer (page load + submit, "
-                f"gunicorn processes); machine load average now {load_average()} on "
-                f"{os.cpu_count()} cores"
+                f"gunicorn processes), {cpu / elapsed:.2f} cores; this client "
+                f"{client_cpu / elapsed:.2f} cores; machine load average now {load_average()} "
+                f"on {os.cpu_count()} cores"
             )
         print(
             f"  page size: {stats.page_html_bytes} bytes HTML, {stats.page_bytes} bytes gzip "
