@@ -759,6 +759,21 @@ def _change_status(
     return event
 
 
+def _submit(
+    session: Session, actor: Actor, evaluation: Evaluation, ip: str | None
+) -> EvaluationEvent:
+    """The evaluator hands the evaluation in for review."""
+    return _change_status(
+        session,
+        actor,
+        evaluation,
+        EvaluationStatus.SUBMITTED,
+        comment=None,
+        action="evaluation.submitted",
+        ip=ip,
+    )
+
+
 def create_evaluation(
     session: Session,
     actor: Actor,
@@ -861,17 +876,7 @@ def _create(
     events = [created]
     if payload.get("submit"):
         # Still unflushed: the row is inserted as submitted, with both events on record.
-        events.append(
-            _change_status(
-                session,
-                actor,
-                evaluation,
-                EvaluationStatus.SUBMITTED,
-                comment=None,
-                action="evaluation.submitted",
-                ip=ip,
-            )
-        )
+        events.append(_submit(session, actor, evaluation, ip))
     session.commit()
     return evaluation, version, events
 
@@ -958,15 +963,7 @@ def _edit(
             session.add_all(_link_evidence(session, actor, evaluation.id, content.evidence))
     submitted = bool(patch.get("submit"))
     if submitted:
-        _change_status(
-            session,
-            actor,
-            evaluation,
-            EvaluationStatus.SUBMITTED,
-            comment=None,
-            action="evaluation.submitted",
-            ip=ip,
-        )
+        _submit(session, actor, evaluation, ip)
     session.flush()
     session.commit()
     return evaluation, submitted
