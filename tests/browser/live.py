@@ -337,10 +337,11 @@ def jpeg_size(data: bytes) -> tuple[int, int]:
         return image.size
 
 
-def read_position(page: Page, button: str, done: str) -> None:
+def read_position(page: Page, button: str, done: str, at: dict[str, float] | None = None) -> None:
     """Tap a check-in/out button and feed the phone a few slightly different GPS readings
-    (a real receiver's fixes wander) until the screen shows the result."""
+    around ``at`` (a real receiver's fixes wander) until the screen shows ``done``."""
     context = page.context
+    where = at or AT_SITE
     page.click(button)
     for step in range(200):
         if page.locator(done).count() > 0:
@@ -348,9 +349,9 @@ def read_position(page: Page, button: str, done: str) -> None:
         jitter = (step % 5) * 0.000004
         context.set_geolocation(
             {
-                "latitude": AT_SITE["latitude"] + jitter,
-                "longitude": AT_SITE["longitude"] - jitter,
-                "accuracy": AT_SITE["accuracy"] + step % 3,
+                "latitude": where["latitude"] + jitter,
+                "longitude": where["longitude"] - jitter,
+                "accuracy": where["accuracy"] + step % 3,
             }
         )
         page.wait_for_timeout(100)  # one GPS update interval between readings

@@ -521,3 +521,31 @@ def test_a_phone_paired_by_qr_link_works_without_signing_in(
         new_page.wait_for_selector('#pair-state[data-paired="true"]')
     finally:
         phone.close()
+
+
+def test_check_in_warns_outside_the_geofence_and_on_poor_accuracy(
+    world: World, shopper: tuple[BrowserContext, Page]
+) -> None:
+    _, page = shopper
+    assignment_id = world.new_assignment()
+    sign_in(page, Role.SHOPPER)
+    open_visit(page, assignment_id)
+
+    # About 1.1 km north of the site (geofence 200 m).
+    far = {"latitude": 28.7269, "longitude": 115.96026, "accuracy": 10}
+    read_position(page, "#checkin", '#checkin-warning[data-warning="outside"]', at=far)
+    assert page.locator("#checkin-geo").get_attribute("data-geo") == "outside"
+    assert "200 m" in page.locator("#checkin-warning").inner_text()
+
+    # Back at the site, but with fixes only good to ±120 m: the latest readings decide.
+    vague = {"latitude": 28.71695, "longitude": 115.96026, "accuracy": 120}
+    read_position(page, "#checkin", '#checkin-warning[data-warning="poor-accuracy"]', at=vague)
+    # Every reading is kept and shown with its accuracy.
+    accuracies = page.locator("#checkin-fixes li").evaluate_all(
+        "els => els.map((e) => Number(e.dataset.accuracy))"
+    )
+    assert min(accuracies) <= 12 and max(accuracies) >= 120
+
+    # A good reading at the site clears the warning.
+    read_position(page, "#checkin", '#checkin-geo[data-geo="ok"]')
+    assert page.locator("#checkin-warning").count() == 0

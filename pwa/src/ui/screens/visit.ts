@@ -198,7 +198,8 @@ class VisitView {
       // Check-out starts at endedAt (its first reading), so earlier fixes belong to the visit.
       const outFrom = d.endedAt ? Date.parse(d.endedAt) : Infinity;
       const fixes = d.gpsFixes.filter((f) => (which === 'in') === Date.parse(f.captured_at) < outFrom);
-      const judged = judgeFixes(fixes, ctx.site.location, ctx.site.geofence_radius_m);
+      // The latest readings decide (a re-read after moving outdoors replaces a bad verdict).
+      const judged = judgeFixes(this.latest.get(which) ?? fixes, ctx.site.location, ctx.site.geofence_radius_m);
       const button = h(
         'button',
         { id, class: `button button--block ${stamp ? '' : 'button--primary'}`, type: 'button', disabled: !this.editable || (which === 'out' && !d.startedAt) },
@@ -213,6 +214,7 @@ class VisitView {
           .catch((error: unknown) => ({ read: [] as GeoFix[], error }))
           .then(async ({ read, error }) => {
             const now = new Date().toISOString();
+            if (read.length) this.latest.set(which, read);
             await this.change((draft) => {
               draft.gpsFixes = [...draft.gpsFixes, ...read];
               if (which === 'in') draft.startedAt = draft.startedAt ?? read[0]?.captured_at ?? now;
@@ -260,6 +262,8 @@ class VisitView {
   }
 
   private readonly drawers = new Map<'in' | 'out', () => void>();
+  /** The readings of the last tap on check in / check out during this screen. */
+  private readonly latest = new Map<'in' | 'out', GeoFix[]>();
 
   private redrawCheck(which: 'in' | 'out'): void {
     this.drawers.get(which)?.();
