@@ -342,6 +342,14 @@ def read_position(page: Page, button: str, done: str, at: dict[str, float] | Non
     around ``at`` (a real receiver's fixes wander) until the screen shows ``done``."""
     context = page.context
     where = at or AT_SITE
+    # The phone is already there when the button is tapped.
+    context.set_geolocation(
+        {
+            "latitude": where["latitude"],
+            "longitude": where["longitude"],
+            "accuracy": where["accuracy"],
+        }
+    )
     page.click(button)
     for step in range(200):
         if page.locator(done).count() > 0:
