@@ -77,7 +77,9 @@ def _finish(html: str, nonce: str, status: int = 200) -> flask.Response:
     body = html.encode("utf-8")
     response = flask.Response(status=status, mimetype="text/html")
     if "gzip" in request.headers.get("Accept-Encoding", "") and len(body) > 1024:
-        body = gzip.compress(body, compresslevel=6, mtime=0)
+        # Level 1: 3.9 KB instead of 3.6 KB for the demo page, at a third of the CPU (measured):
+        # every page is compressed anew (it carries its own token), on the busiest endpoint.
+        body = gzip.compress(body, compresslevel=1, mtime=0)
         response.headers["Content-Encoding"] = "gzip"
     response.set_data(body)
     response.vary.add("Accept-Encoding")
