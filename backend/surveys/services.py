@@ -752,7 +752,8 @@ def submit_online(
         )
         .scalar_subquery()
     )
-    previous, earlier = session.execute(sa.select(answered, earlier_count)).one()
+    connection = session.connection()
+    previous, earlier = connection.execute(sa.select(answered, earlier_count)).one()
     if previous is not None:
         raise AlreadyAnswered()
     code_row: SurveyCode | None = None
@@ -790,7 +791,7 @@ def submit_online(
         row["contact_consent_at"] = now
     # A plain INSERT: the busiest write of the public page needs no unit of work.
     try:
-        session.execute(sa.insert(SurveyResponse), [row])
+        connection.execute(sa.insert(SurveyResponse), [row])
         session.commit()
     except IntegrityError as exc:
         # The same device twice at once: the unique (campaign, device) index decided.
