@@ -149,3 +149,61 @@ def test_a_campaign_needs_an_engagement_that_uses_customer_surveys(
     reply = client.post("/api/survey-campaigns", json=campaign_body(world))
     assert reply.status_code == 422
     assert "engagement_id" in reply.get_json()["details"]
+
+
+def test_sites_and_targets_change_but_a_site_with_answers_stays(
+    app: Flask, client: FlaskClient, world: SurveyWorld, campaign: dict[str, Any]
+) -> None:
+    url = f"/api/survey-campaigns/{campaign['id']}"
+    assert answer(respondent(app), campaign["sites"][0]["code"]).status_code == 200
+    sign_in(client, world.leader)
+
+    dropped = client.patch(
+        url,
+        json={"sites": [{"site_id": str(world.site.id), "target": 50}]},
+        headers={"If-Match": '"v1"'},
+    )
+    kept = client.patch(
+        url,
+        json={"sites": [{"site_id": str(world.other_site.id), "target": 10}]},
+        headers={"If-Match": '"v2"'},
+    )
+
+    assert dropped.status_code == 200, dropped.get_json()
+    assert [(s["site_name"], s["target"]) for s in dropped.get_json()["sites"]] == [
+        ("一号项目部", 50)
+    ]
+    assert dropped.get_json()["sites"][0]["code"] == campaign["sites"][0]["code"]
+    assert kept.status_code == 409
+
+
+def test_who_reads_a_campaigns_analysis(
+    client: FlaskClient, world: SurveyWorld, campaign: dict[str, Any]
+) -> None:
+    url = f"/api/survey-campaigns/{campaign['id']}/analysis"
+    answers = {}
+    for who in (
+        world.leader,
+        world.auditor,
+        world.admin,
+        world.reviewer,
+        world.reviewer_on_team,
+        world.other_auditor,
+        world.client_user,
+        world.shopper,
+    ):
+        sign_in(client, who)
+        reply = client.get(url)
+        answers[who.display_name] = (reply.status_code, reply.get_json().get("code"))
+        client.post("/api/auth/logout")
+
+    assert answers == {
+        "张组长": (200, None),
+        "刘审查": (200, None),
+        "王管理": (200, None),
+        "陈复核": (200, None),
+        "曾在组复核": (403, "CONFLICT_OF_INTEREST"),  # CQC rule §6.1, §6.2
+        "赵审查": (403, "FORBIDDEN"),  # not on the team
+        "孙委托": (200, None),  # the client's own user: aggregates
+        "周暗访": (403, "FORBIDDEN"),
+    }
