@@ -60,7 +60,7 @@ typecheck: install ## mypy (strict) on backend/
 test: install pwa ## PWA unit tests, lint, typecheck, pytest on SQLite and on PostgreSQL
 	bash scripts/test.sh
 
-bench: install pwa ## Benchmarks: scoring core, PWA budgets (Chromium), then the sync API (gunicorn + PostgreSQL, 50 devices)
+bench: install pwa ## Benchmarks: scoring core, PWA budgets, sync API and survey page (gunicorn + PostgreSQL)
 	$(PY) bench/scoring_bench.py
 	$(PY) bench/pwa_bench.py
 	@if $(PY) scripts/pg_probe.py "$${TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"; then \
