@@ -336,9 +336,16 @@ class CharacteristicScoreSchema(ScoreValueSchema):
 
 class EvaluationScoreSchema(ScoreValueSchema):
     id = ma.fields.UUID(dump_only=True)
+    source = ma.fields.String(
+        dump_only=True,
+        metadata={
+            "enum": ["evaluation", "survey_answer"],
+            "description": "An evaluation accepted in QA, or a counted customer survey answer.",
+        },
+    )
     site_id = ma.fields.UUID(dump_only=True)
     mode = ma.fields.String(dump_only=True)
-    version = ma.fields.Integer(dump_only=True)
+    version = ma.fields.Integer(dump_only=True, allow_none=True)
     earned = ma.fields.Float(dump_only=True)
     possible = ma.fields.Float(dump_only=True)
     rated = ma.fields.Integer(dump_only=True)
@@ -347,11 +354,14 @@ class EvaluationScoreSchema(ScoreValueSchema):
 
 
 class ScoresSchema(Schema):
-    """An engagement's service scores from accepted evaluations only (§5.1.2)."""
+    """An engagement's service scores: accepted evaluations and counted survey answers (§5.1.2)."""
 
     engagement_id = ma.fields.UUID(dump_only=True)
     scheme = ma.fields.Nested(ScoredSchemeSchema, dump_only=True)
     accepted_evaluations = ma.fields.Integer(dump_only=True)
+    survey_answers = ma.fields.Integer(
+        dump_only=True, metadata={"description": "Counted customer survey answers (mode E)."}
+    )
     evaluations_counted = ma.fields.Integer(dump_only=True)
     overall = ma.fields.Nested(OverallScoreSchema, dump_only=True)
     per_site = ma.fields.List(ma.fields.Nested(SiteScoreSchema), dump_only=True)

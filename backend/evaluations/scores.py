@@ -3,14 +3,17 @@
 DOMAIN.md "Scoring model 1": one evaluation scores Σ points × α ÷ Σ points of its applicable items
 × 100 (§5.1.1 1)); the service score is the *mean of the per-evaluation scores* (§5.1.2), never a
 pooled ratio, so the per-evaluation scores are shown beside it. Only evaluations accepted in QA
-count. The engagement's pinned scheme version is used, parsed from its stored text.
+count, with the customer survey answers that count (mode E, registered by the surveys feature
+through ``measurement_sources``): each respondent is one more person in the mean. The
+engagement's pinned scheme version is used, parsed from its stored text.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -26,6 +29,26 @@ from backend.scoring.engine import EvaluationScore, score_service
 from backend.scoring.numbers import to_float
 from backend.scoring.render import exact_str, explanation_json
 from backend.scoring.scheme import ServiceModel
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One person's measurement that the service score averages (§5.1.2)."""
+
+    id: str
+    site_id: uuid.UUID
+    mode: str
+    #: Item code → rating as the scoring core reads it (``backend.scoring.parse_input``).
+    ratings: Mapping[str, Any]
+    #: ``evaluation`` (accepted in QA) or ``survey_answer`` (a counted customer answer).
+    source: str
+    version: int | None = None
+
+
+#: Other features' counted measurements of an engagement (the surveys feature registers its
+#: counted answers here), pooled with the accepted evaluations.
+MeasurementSource = Callable[[Session, uuid.UUID], Sequence[Measurement]]
+measurement_sources: list[MeasurementSource] = []
 
 
 def _value(value: Fraction | None) -> dict[str, Any]:
@@ -56,10 +79,22 @@ def engagement_scores(session: Session, actor: Actor, engagement_id: uuid.UUID) 
         )
         .order_by(Evaluation.submitted_at, Evaluation.id)
     ).all()
-    accepted = [(ev, version) for ev, version in rows]
+    accepted = [
+        Measurement(
+            id=str(ev.id),
+            site_id=ev.site_id,
+            mode=ev.mode,
+            ratings=scoring_ratings(version.ratings),
+            source="evaluation",
+            version=version.number,
+        )
+        for ev, version in rows
+    ]
+    pooled = [m for source in measurement_sources for m in source(session, engagement.id)]
+    measured = accepted + pooled
     site_names = dict(
         session.execute(
-            sa.select(Site.id, Site.name).where(Site.id.in_({ev.site_id for ev, _ in accepted}))
+            sa.select(Site.id, Site.name).where(Site.id.in_({m.site_id for m in measured}))
         ).all()
     )
     out: dict[str, Any] = {
@@ -71,6 +106,7 @@ def engagement_scores(session: Session, actor: Actor, engagement_id: uuid.UUID) 
             "title": {"zh": scheme.title.zh, "en": scheme.title.en},
         },
         "accepted_evaluations": len(accepted),
+        "survey_answers": sum(1 for m in pooled if m.source == "survey_answer"),
     }
     if scheme.service is None:
         note = {
@@ -90,31 +126,26 @@ def engagement_scores(session: Session, actor: Actor, engagement_id: uuid.UUID) 
             explanations=[note],
         )
         return out
-    return out | _service_scores(scheme, scheme.service, accepted, site_names)
+    return out | _service_scores(scheme, scheme.service, measured, site_names)
 
 
 def _service_scores(
     scheme: Scheme,
     model: ServiceModel,
-    accepted: Sequence[tuple[Evaluation, EvaluationVersion]],
+    measured: Sequence[Measurement],
     site_names: Mapping[uuid.UUID, str],
 ) -> dict[str, Any]:
-    data = {
-        "evaluations": [
-            {"id": str(ev.id), "mode": ev.mode, "ratings": scoring_ratings(version.ratings)}
-            for ev, version in accepted
-        ]
-    }
-    # Each version was validated against this scheme when it was written.
+    data = {"evaluations": [{"id": m.id, "mode": m.mode, "ratings": m.ratings} for m in measured]}
+    # Each version and answer was validated against this scheme when it was written.
     parsed = parse_input(data, scheme).evaluations
     overall = score_service(model, parsed)
-    by_id = {str(ev.id): (ev, version) for ev, version in accepted}
+    by_id = {m.id: m for m in measured}
     codes = tuple(model.items)
 
     per_site: list[dict[str, Any]] = []
     by_site: dict[uuid.UUID, list[int]] = defaultdict(list)
-    for i, (ev, _) in enumerate(accepted):
-        by_site[ev.site_id].append(i)
+    for i, m in enumerate(measured):
+        by_site[m.site_id].append(i)
     for site_id in sorted(by_site, key=lambda s: (site_names.get(s, ""), str(s))):
         result = score_service(model, [parsed[i] for i in by_site[site_id]])
         per_site.append(
@@ -160,14 +191,14 @@ def _service_scores(
 
 
 def _evaluation_json(
-    result: EvaluationScore, row: tuple[Evaluation, EvaluationVersion], codes: Sequence[str]
+    result: EvaluationScore, measurement: Measurement, codes: Sequence[str]
 ) -> dict[str, Any]:
-    ev, version = row
     return {
-        "id": ev.id,
-        "site_id": ev.site_id,
-        "mode": ev.mode,
-        "version": version.number,
+        "id": measurement.id,
+        "source": measurement.source,
+        "site_id": measurement.site_id,
+        "mode": measurement.mode,
+        "version": measurement.version,
         **_value(result.score),
         "earned": to_float(result.earned),
         "possible": to_float(result.possible),

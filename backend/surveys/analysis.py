@@ -22,13 +22,14 @@ from sqlalchemy.orm import Session
 from backend.auth.access import Actor
 from backend.clients.models import Site
 from backend.errors import ValidationFailed
+from backend.evaluations.scores import Measurement
 from backend.scoring import InputError, Scheme, parse_input
 from backend.scoring.engine import score_service
 from backend.scoring.numbers import to_float
 from backend.scoring.render import exact_str, explanation_json
 from backend.scoring.scheme import ServiceModel
 from backend.surveys import logic
-from backend.surveys.models import Channel, SurveyCampaign, SurveyResponse
+from backend.surveys.models import Channel, SurveyCampaign, SurveyResponse, SurveySite
 from backend.surveys.services import Need, campaign_for, exclusion, scheme_of
 from backend.users.models import Role
 
@@ -229,21 +230,37 @@ def _questions(
     return out
 
 
-def counted_evaluations(session: Session, engagement_id: uuid.UUID) -> list[dict[str, Any]]:
-    """The engagement's counted survey answers as scoring-core evaluations (mode E).
+def counted_evaluations(session: Session, engagement_id: uuid.UUID) -> list[Measurement]:
+    """The engagement's counted survey answers as measurements of mode E (§5.1.2).
 
-    For pooling customer surveys with the engagement's other evaluations (DOMAIN.md: all
-    accepted evaluations pooled with equal weight, or weighted by mode): each item is
-    ``{"id", "mode": "E", "ratings"}`` as ``backend.scoring.parse_input`` reads it. The caller
-    checks access.
+    Pooled with the engagement's accepted evaluations in its scores (registered in
+    ``backend.evaluations.scores.measurement_sources`` by ``setup.init_surveys``): each
+    respondent is one person in the mean, as DOMAIN.md pools every mode with equal weight
+    unless the scheme weights modes. Flagged answers not included by an auditor, and answers a
+    callback denied, do not count (``exclusion``).
     """
-    rows = session.scalars(
-        sa.select(SurveyResponse)
+    rows = session.execute(
+        sa.select(SurveyResponse, SurveySite.site_id)
         .join(SurveyCampaign, SurveyCampaign.id == SurveyResponse.campaign_id)
+        .join(SurveySite, SurveySite.id == SurveyResponse.survey_site_id)
         .where(SurveyCampaign.engagement_id == engagement_id)
         .order_by(SurveyResponse.received_at, SurveyResponse.id)
-    )
-    return [logic.evaluation_input(str(r.id), r.answers) for r in rows if exclusion(r) is None]
+    ).all()
+    out: list[Measurement] = []
+    for response, site_id in rows:
+        if exclusion(response) is not None:
+            continue
+        data = logic.evaluation_input(str(response.id), response.answers)
+        out.append(
+            Measurement(
+                id=data["id"],
+                site_id=site_id,
+                mode=data["mode"],
+                ratings=data["ratings"],
+                source="survey_answer",
+            )
+        )
+    return out
 
 
 # --------------------------------------------------------------------------- exports

@@ -55,7 +55,17 @@ def init_surveys(app: Flask) -> SurveySettings:
     )
     app.extensions[EXTENSION] = settings
     app.cli.add_command(surveys_cli)
+    register_score_source()
     return settings
+
+
+def register_score_source() -> None:
+    """Counted answers join the engagement's scores (§5.1.2); once per process."""
+    from backend.evaluations import scores
+    from backend.surveys.analysis import counted_evaluations
+
+    if counted_evaluations not in scores.measurement_sources:
+        scores.measurement_sources.append(counted_evaluations)
 
 
 def survey_settings() -> SurveySettings:

@@ -199,19 +199,23 @@ def test_the_surveys_page_lists_the_campaigns_the_user_may_analyse(
     assert campaign["id"] not in outsider
 
 
-def test_counted_answers_are_offered_to_the_engagements_scores_as_mode_e_evaluations(
+def test_counted_answers_join_the_engagements_scores_as_mode_e_measurements(
     app: Flask, client: FlaskClient, db_session: Session, world: SurveyWorld
 ) -> None:
-    from backend.surveys.analysis import counted_evaluations
-
     campaign = create_campaign(client, world)
     code = campaign["sites"][0]["code"]
     answer(respondent(app, "192.0.2.1"), code, {"1.1": 4, "1.2": "na"})
     answer(respondent(app, "192.0.2.2"), code, {"1.1": 3, "1.2": 3, "1.3": 3})  # straight-lining
 
-    evaluations = counted_evaluations(db_session, world.engagement.id)
+    sign_in(client, world.leader)
+    scores = client.get(f"/api/engagements/{world.engagement.id}/scores").get_json()
 
-    assert len(evaluations) == 1
-    assert evaluations[0]["mode"] == "E"
-    assert evaluations[0]["ratings"]["1.1"] == {"level": 4}
-    assert evaluations[0]["ratings"]["1.2"]["na"] is True
+    # §5.1.2: the counted respondent is one more person in the mean; the flagged one is not.
+    assert (scores["accepted_evaluations"], scores["survey_answers"]) == (0, 1)
+    (measured,) = scores["evaluations"]
+    assert measured["source"] == "survey_answer"
+    assert (measured["mode"], measured["version"]) == ("E", None)
+    assert measured["site_id"] == str(campaign["sites"][0]["site_id"])
+    assert measured["rated"] == 1 and set(measured["not_applicable"]) == {"1.2"}
+    assert scores["overall"]["score"] == measured["score"]
+    assert [(m["mode"], m["evaluations_counted"]) for m in scores["per_mode"]] == [("E", 1)]
