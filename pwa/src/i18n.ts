@@ -212,6 +212,12 @@ const zhCN = {
   'settings.paired': "此设备已配对。",
   'settings.notPaired': "此设备未配对（使用登录账号）。",
   'settings.signOut': "退出登录",
+  'settings.notifications': "通知",
+  'settings.enablePush': "开启通知",
+  'settings.push.granted': "通知已开启：任务和退回会提醒你。",
+  'settings.push.denied': "通知被拒绝：请在浏览器设置中允许。",
+  'settings.push.default': "尚未开启通知。",
+  'settings.push.unsupported': "此浏览器不支持通知（如微信内置浏览器）。",
   'settings.signOutPaired': "配对的设备退出后仍可同步；如需停用请由管理员撤销设备。",
 } as const satisfies Record<string, string>;
 
@@ -408,6 +414,12 @@ const en: Catalogue = {
   'settings.paired': "This device is paired.",
   'settings.notPaired': "This device is not paired (signed in with an account).",
   'settings.signOut': "Sign out",
+  'settings.notifications': "Notifications",
+  'settings.enablePush': "Turn on notifications",
+  'settings.push.granted': "Notifications are on: new visits and returns reach you.",
+  'settings.push.denied': "Notifications were refused: allow them in the browser settings.",
+  'settings.push.default': "Notifications are not on yet.",
+  'settings.push.unsupported': "This browser has no notifications (WeChat's browser, for one).",
   'settings.signOutPaired': "A paired device keeps syncing after sign-out; ask an administrator to revoke it.",
 };
 

@@ -1,6 +1,7 @@
 /** Entry point of the page: wires the shell's modules and the screens to index.html. */
 import './styles.css';
 import { setApiLanguage } from './data/api';
+import { enablePush } from './data/push';
 import { pairFromLocation } from './data/session';
 import { startSync } from './data/sync';
 import { mountConnectionStatus } from './app/connection';
@@ -65,4 +66,8 @@ void pairFromLocation()
   .then(() => {
     startSync();
     document.documentElement.dataset['app'] = 'ready';
+    // Already allowed: keep the server's subscription current (it may have been dropped).
+    if (app.me !== null && typeof Notification !== 'undefined' && Notification.permission === 'granted') {
+      void enablePush().catch(() => undefined);
+    }
   });

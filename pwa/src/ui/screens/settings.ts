@@ -1,7 +1,7 @@
 /** `#/settings`: language, large text, storage (usage, persisted), pairing, sign out. */
 
-import { logout } from '../../data/session';
-import { isPaired } from '../../data/session';
+import { enablePush } from '../../data/push';
+import { isPaired, logout } from '../../data/session';
 import { LOCALES, LOCALE_NAMES } from '../../i18n';
 import type { Screen } from '../app';
 import { formatBytes } from '../format';
@@ -42,6 +42,24 @@ export const settingsScreen: Screen = async (app, root) => {
     persisted.textContent = app.t(s.persisted === true ? 'settings.persisted' : s.persisted === false ? 'settings.notPersisted' : 'settings.persistUnknown');
   });
   const paired = await isPaired().catch(() => false);
+  // Notifications: a tap is a user gesture, which browsers want before asking (paired phones
+  // never pass through the sign-in screen, which asks on its own).
+  const pushState = h('p', { id: 'push-state', class: 'hint' });
+  const showPush = (state: string): void => {
+    pushState.dataset['push'] = state;
+    pushState.textContent = app.t(`settings.push.${state}` as Parameters<typeof app.t>[0]);
+  };
+  showPush(typeof Notification === 'undefined' ? 'unsupported' : Notification.permission === 'granted' ? 'granted' : Notification.permission === 'denied' ? 'denied' : 'default');
+  const pushButton = h('button', { id: 'enable-push', type: 'button', class: 'button button--block' }, app.t('settings.enablePush'));
+  pushButton.addEventListener('click', () => {
+    pushButton.disabled = true;
+    void enablePush()
+      .catch(() => 'unsupported' as const)
+      .then((state) => {
+        pushButton.disabled = false;
+        showPush(state);
+      });
+  });
   const signOut = h('button', { id: 'sign-out', type: 'button', class: 'button button--block' }, app.t('settings.signOut'));
   signOut.addEventListener('click', () => {
     signOut.disabled = true;
@@ -70,6 +88,7 @@ export const settingsScreen: Screen = async (app, root) => {
       h('label', { class: 'inline-field check' }, large, h('span', null, app.t('settings.largeText'))),
     ),
     h('section', { class: 'card stack' }, h('h3', null, app.t('settings.storage')), storage, persisted),
+    h('section', { class: 'card stack' }, h('h3', null, app.t('settings.notifications')), pushState, pushButton),
     h(
       'section',
       { class: 'card stack' },
