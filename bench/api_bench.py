@@ -22,12 +22,9 @@ import json
 import os
 import random
 import secrets
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -38,15 +35,17 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from bench.harness import (  # noqa: E402 - after the path is set up
+    DEFAULT_PG,
+    CpuMeter,
+    bench_environment,
+    cpu_report,
+    gunicorn,
+    load_average,
+    percentile,
+)
+
 ITEMS = [f"{c}.{i}" for c in range(1, 7) for i in range(1, 4)] + ["7.1"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def make_photo(target_bytes: int = 300_000) -> bytes:
@@ -271,47 +270,6 @@ def seed(env: dict[str, str], devices: int) -> tuple[str, str, list[str]]:
         return str(engagement.id), str(site_id), tokens
 
 
-def cpu_seconds(pids: set[int]) -> float:
-    """User + system CPU time of these processes so far (Linux /proc; 0 for gone ones)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (proc(5), fields 14 and 15)
-    return total / tick
-
-
-def process_groups(server_pid: int) -> dict[str, set[int]]:
-    """gunicorn (master and workers), PostgreSQL backends, and this load generator."""
-    groups: dict[str, set[int]] = {"gunicorn": {server_pid}, "postgres": set()}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        name = stat[stat.index("(") + 1 : stat.rindex(")")]
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == server_pid:
-            groups["gunicorn"].add(int(entry.name))
-        elif name.startswith("postgres"):
-            groups["postgres"].add(int(entry.name))
-    groups["load generator"] = {os.getpid()}
-    return groups
-
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
-    return ordered[k]
-
-
 def run_phase(
     port: int,
     tokens: list[str],
@@ -378,91 +336,38 @@ def main() -> None:
     ap.add_argument("--postgres", default=os.environ.get("TEST_POSTGRES_URL", DEFAULT_PG))
     args = ap.parse_args()
 
-    schema = f"fc_bench_{secrets.token_hex(4)}"
-    import sqlalchemy as sa
-
-    admin_engine = sa.create_engine(args.postgres)
-    with admin_engine.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    workdir = Path(tempfile.mkdtemp(prefix="fieldcert-bench-"))
-    sep = "&" if "?" in args.postgres else "?"
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"{args.postgres}{sep}options=-csearch_path%3D{schema}",
-        "FIELDCERT_INSTANCE_DIR": str(workdir / "instance"),
-        "FIELDCERT_STORAGE_DIR": str(workdir / "evidence"),
-        "SECRET_KEY": secrets.token_hex(32),
-        "FIELDCERT_BENCH_FLOOR": "1",
-    }
-    server: subprocess.Popen[bytes] | None = None
-    try:
-        print(f"seeding PostgreSQL schema {schema} with {args.devices} paired devices…")
+    with bench_environment(args.postgres, "fc_bench") as (env, workdir):
+        env["FIELDCERT_STORAGE_DIR"] = str(workdir / "evidence")
+        env["FIELDCERT_BENCH_FLOOR"] = "1"
+        print(f"seeding {args.devices} paired devices…")
         engagement_id, site_id, tokens = seed(env, args.devices)
         photo = make_photo()
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                str(ROOT / ".venv/bin/gunicorn"),
-                "--workers",
-                str(args.workers),
-                "--worker-class",
-                "gthread",
-                "--threads",
-                str(args.threads),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-                "backend:create_app()",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
-        for _ in range(100):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        print(
-            f"gunicorn: {args.workers} workers × {args.threads} threads; {args.devices} devices "
-            f"for {args.seconds:.0f} s; photo {len(photo) / 1000:.0f} KB, one per "
-            f"{args.photo_every} evaluation(s); 19 ratings and 3 GPS fixes per evaluation"
-        )
-        groups = process_groups(server.pid)
-        cpu_before = {name: cpu_seconds(pids) for name, pids in groups.items()}
-        stats, elapsed = run_phase(
-            port, tokens, engagement_id, site_id, photo, args.seconds, args.photo_every, False
-        )
-        # PostgreSQL starts a backend per new connection: look again for those that appeared.
-        groups["postgres"] |= process_groups(server.pid)["postgres"]
-        cpu_used = {
-            name: cpu_seconds(pids) - cpu_before.get(name, 0.0) for name, pids in groups.items()
-        }
-        rates = report("api", stats, elapsed)
-        requests = sum(len(v) for v in stats.latencies.values())
-        shares = [
-            f"{name} {used / elapsed * 100:.0f} % ({used / max(requests, 1) * 1000:.1f} ms/request)"
-            for name, used in cpu_used.items()
-        ]
-        # CPU per request is the figure that survives a busy machine; rates do not.
-        print("  CPU during the run (2 cores = 200 %): " + ", ".join(shares))
-        floor_stats, floor_elapsed = run_phase(
-            port, tokens, engagement_id, site_id, photo, min(args.seconds, 15.0), 1, True
-        )
-        floor_rates = report("floor", floor_stats, floor_elapsed)
-        if floor_rates.get("floor") and rates.get("photo"):
+        with gunicorn(env, workers=args.workers, threads=args.threads) as (server, port):
             print(
-                f"  photos through the pipeline vs floor (store bytes only): "
-                f"{rates['photo'] / floor_rates['floor']:.2f}×  (the floor phase sends photos only)"
+                f"gunicorn: {args.workers} workers × {args.threads} threads; {args.devices} "
+                f"devices for {args.seconds:.0f} s; photo {len(photo) / 1000:.0f} KB, one per "
+                f"{args.photo_every} evaluation(s); 19 ratings and 3 GPS fixes per evaluation"
             )
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        with admin_engine.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        shutil.rmtree(workdir, ignore_errors=True)
+            meter = CpuMeter(server.pid)
+            stats, elapsed = run_phase(
+                port, tokens, engagement_id, site_id, photo, args.seconds, args.photo_every, False
+            )
+            used = meter.stop()
+            rates = report("api", stats, elapsed)
+            requests = sum(len(v) for v in stats.latencies.values())
+            # CPU per request is the figure that survives a busy machine; rates do not.
+            print(cpu_report(used, elapsed, requests, "request"))
+            print(f"  machine load average now {load_average()}")
+            floor_stats, floor_elapsed = run_phase(
+                port, tokens, engagement_id, site_id, photo, min(args.seconds, 15.0), 1, True
+            )
+            floor_rates = report("floor", floor_stats, floor_elapsed)
+            if floor_rates.get("floor") and rates.get("photo"):
+                print(
+                    f"  photos through the pipeline vs floor (store bytes only): "
+                    f"{rates['photo'] / floor_rates['floor']:.2f}×  (the floor phase sends "
+                    "photos only)"
+                )
 
 
 if __name__ == "__main__":

@@ -30,12 +30,9 @@ import os
 import random
 import re
 import secrets
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,17 +41,19 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from bench.harness import (  # noqa: E402 - after the path is set up
+    DEFAULT_PG,
+    CpuMeter,
+    bench_environment,
+    cpu_report,
+    gunicorn,
+    load_average,
+    percentile,
+)
+
 _TOKEN = re.compile(rb'name="t" value="([^"]+)"')
 _DEVICE = re.compile(rb'name="device" id="device" value="([^"]+)"')
 _ITEM = re.compile(rb'name="q\.([0-9.]+)" value="5"')
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -218,38 +217,6 @@ async def run_phase(
     return stats, time.monotonic() - t0
 
 
-def server_cpu_seconds(pid: int) -> float:
-    """User + system CPU of gunicorn's master and workers so far (Linux /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
-    total = 0
-    for p in pids:
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / ticks
-
-
-def load_average() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "?"
-
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
-    return ordered[k]
-
-
 def report(name: str, stats: Stats, elapsed: float) -> None:
     for kind in ("page", "answer"):
         values = stats.latencies.get(kind, [])
@@ -307,101 +274,56 @@ def main() -> None:
     ap.add_argument("--postgres", default=os.environ.get("TEST_POSTGRES_URL", DEFAULT_PG))
     args = ap.parse_args()
 
-    import sqlalchemy as sa
-
-    schema = f"fc_sbench_{secrets.token_hex(4)}"
-    admin_engine = sa.create_engine(args.postgres)
-    with admin_engine.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    workdir = Path(tempfile.mkdtemp(prefix="fieldcert-survey-bench-"))
-    sep = "&" if "?" in args.postgres else "?"
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"{args.postgres}{sep}options=-csearch_path%3D{schema}",
-        "FIELDCERT_INSTANCE_DIR": str(workdir / "instance"),
-        "SECRET_KEY": secrets.token_hex(32),
-        "FIELDCERT_CONTACT_KEY": secrets.token_hex(32),
+    with bench_environment(args.postgres, "fc_sbench") as (env, _):
+        env["FIELDCERT_CONTACT_KEY"] = secrets.token_hex(32)
         # Each respondent's address arrives in X-Forwarded-For, as behind a reverse proxy.
-        "FIELDCERT_TRUSTED_PROXIES": "0" if args.one_address else "1",
-    }
-    if args.one_address:
-        env["FIELDCERT_SURVEY_RATE_LIMIT"] = "100000000 per minute"
-    server: subprocess.Popen[bytes] | None = None
-    try:
-        print(f"seeding PostgreSQL schema {schema} (demo data: /s/demo, /s/demo2)…")
+        env["FIELDCERT_TRUSTED_PROXIES"] = "0" if args.one_address else "1"
+        if args.one_address:
+            env["FIELDCERT_SURVEY_RATE_LIMIT"] = "100000000 per minute"
+        print("seeding the demo data (/s/demo, /s/demo2)…")
         codes = seed(env)
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                str(ROOT / ".venv/bin/gunicorn"),
-                "--workers",
-                str(args.workers),
-                "--worker-class",
-                "gthread",
-                "--threads",
-                str(args.threads),
-                "--backlog",
-                "2048",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-                "backend:create_app()",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
-        for _ in range(100):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        print(
-            f"gunicorn: {args.workers} workers × {args.threads} threads; {args.respondents} "
-            f"respondents for {args.seconds:.0f} s, {args.think:.2f} s reading each; "
-            + (
-                "one address, limit lifted"
-                if args.one_address
-                else "one address each (X-Forwarded-For)"
-            )
-        )
-        asyncio.run(run_phase(port, codes, 20, 2.0, 0.0, args.one_address))  # warm up
-        cpu0, client0 = server_cpu_seconds(server.pid), time.process_time()
-        stats, elapsed = asyncio.run(
-            run_phase(port, codes, args.respondents, args.seconds, args.think, args.one_address)
-        )
-        cpu = server_cpu_seconds(server.pid) - cpu0
-        client_cpu = time.process_time() - client0
-        report("survey", stats, elapsed)
-        answers = len(stats.latencies.get("answer", []))
-        if answers:
+        with gunicorn(env, workers=args.workers, threads=args.threads, backlog=2048) as (
+            server,
+            port,
+        ):
             print(
-                f"  server CPU: {cpu / answers * 1000:.2f} ms per answer (page load + submit, "
-                f"gunicorn processes), {cpu / elapsed:.2f} cores; this client "
-                f"{client_cpu / elapsed:.2f} cores; machine load average now {load_average()} "
-                f"on {os.cpu_count()} cores"
-            )
-        print(
-            f"  page size: {stats.page_html_bytes} bytes HTML, {stats.page_bytes} bytes gzip "
-            f"(budget 30720)"
-        )
-        if args.saturation_seconds:
-            sat, sat_elapsed = asyncio.run(
-                run_phase(
-                    port, codes, args.respondents, args.saturation_seconds, 0.0, args.one_address
+                f"gunicorn: {args.workers} workers × {args.threads} threads; {args.respondents} "
+                f"respondents for {args.seconds:.0f} s, {args.think:.2f} s reading each; "
+                + (
+                    "one address, limit lifted"
+                    if args.one_address
+                    else "one address each (X-Forwarded-For)"
                 )
             )
-            report("saturated", sat, sat_elapsed)
+            asyncio.run(run_phase(port, codes, 20, 2.0, 0.0, args.one_address))  # warm up
+            meter = CpuMeter(server.pid)
+            stats, elapsed = asyncio.run(
+                run_phase(port, codes, args.respondents, args.seconds, args.think, args.one_address)
+            )
+            used = meter.stop()
+            report("survey", stats, elapsed)
+            answers = len(stats.latencies.get("answer", []))
+            # Per answer: its page load and its submit.
+            print(cpu_report(used, elapsed, answers, "answer"))
+            print(f"  machine load average now {load_average()}")
+            print(
+                f"  page size: {stats.page_html_bytes} bytes HTML, {stats.page_bytes} bytes gzip "
+                f"(budget 30720)"
+            )
+            if args.saturation_seconds:
+                sat, sat_elapsed = asyncio.run(
+                    run_phase(
+                        port,
+                        codes,
+                        args.respondents,
+                        args.saturation_seconds,
+                        0.0,
+                        args.one_address,
+                    )
+                )
+                report("saturated", sat, sat_elapsed)
         for name, count in flag_counts(env).items():
             print(f"  {name}: {count}")
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        with admin_engine.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
