@@ -91,7 +91,11 @@ def main() -> None:
     prepare_database(database_url, storage)
     server = LiveServer(server_config(database_url, storage), free_port(), tmp / "server.log")
     world = World(database_url, storage, server)
-    camera = [make_photo(tmp / f"IMG_{i:04d}.jpg", 4000, 3000, i) for i in range(args.photos)]
+    # Alternately grainy (a hard case for JPEG) and ordinary (noise 0.1) 12-megapixel photos.
+    camera = [
+        make_photo(tmp / f"IMG_{i:04d}.jpg", 4000, 3000, i, noise=0.5 if i % 2 == 0 else 0.1)
+        for i in range(args.photos)
+    ]
     server.start()
     try:
         with sync_playwright() as playwright:
@@ -146,11 +150,12 @@ def main() -> None:
     )
     sent = [uploaded[i].size_bytes for i in ids]
     camera_sizes = list(originals.values())
-    for photo_id, size, original in zip(ids, sent, camera_sizes, strict=True):
+    for index, (photo_id, size, original) in enumerate(zip(ids, sent, camera_sizes, strict=True)):
         record = uploaded[photo_id]
         print(
             f"  photo {photo_id[:8]}: camera file {original / 1024:6.0f} KB -> uploaded "
             f"{size / 1024:5.0f} KB ({record.width}x{record.height}), {size / original:.1%}"
+            f"  [{'grainy' if index % 2 == 0 else 'ordinary'}]"
         )
     print(
         f"Bytes uploaded per photo: {statistics.mean(sent) / 1024:.0f} KB on average for "

@@ -234,11 +234,12 @@ class World:
             return str(assignment.id)
 
 
-def make_photo(path: Path, width: int, height: int, seed: int) -> Path:
-    """A JPEG with real detail (gradients and noise), so it compresses like a photograph."""
+def make_photo(path: Path, width: int, height: int, seed: int, noise: float = 0.5) -> Path:
+    """A JPEG with gradients and sensor-like noise (``noise`` 0..1: its share of the picture;
+    0.5 is a hard, grainy worst case, about 0.1 compresses like an ordinary phone photo)."""
     image = Image.effect_noise((width, height), 60 + seed).convert("RGB")
     overlay = Image.linear_gradient("L").resize((width, height)).convert("RGB")
-    image = Image.blend(image, overlay, 0.5)
+    image = Image.blend(overlay, image, noise)
     image.save(path, format="JPEG", quality=90)
     return path
 
