@@ -10,6 +10,7 @@ from flask.cli import FlaskGroup
 
 from backend import create_app
 from backend.demo import demo_cli
+from backend.evidence.cli import evidence_cli
 from backend.schemes.cli import import_command as scheme_import_command
 from backend.scorecli import register_scoring_commands, scheme_group
 
@@ -22,6 +23,7 @@ main = FlaskGroup(
     help="fieldcert: service-certification field work (API + offline-first PWA).",
 )
 main.add_command(demo_cli)
+main.add_command(evidence_cli)
 register_scoring_commands(main)
 # `scheme import` needs the app and its database, unlike `scheme validate` (with_appcontext).
 scheme_group.add_command(scheme_import_command)

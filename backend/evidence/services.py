@@ -14,7 +14,7 @@ import tempfile
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO, Any, Final
 
 import sqlalchemy as sa
@@ -343,11 +343,11 @@ def _process_and_store(
 
     # Renditions first, original last: a record is only written after all three exist, and an
     # original's presence is what later uploads of the same bytes rely on (_stored_copy_of).
+    # Written even when an object is there already (left by an upload whose commit failed):
+    # the same bytes again, and a fresh time that keeps prune_orphans off it until the commit.
     for key, data in renditions:
-        if not storage.exists(key):
-            storage.put(key, io.BytesIO(data))
-    if not storage.exists(evidence.original_key):
-        storage.put(evidence.original_key, spool)
+        storage.put(key, io.BytesIO(data))
+    storage.put(evidence.original_key, spool)
     return evidence
 
 
@@ -587,3 +587,74 @@ def list_owned(
         query = query.where(Evidence.device_id.is_(None))
     rows = session.execute(query.order_by(Evidence.received_at, Evidence.id)).all()
     return [(row.id, row.sha256) for row in rows]
+
+
+# ---------------------------------------------------------------------------------------------
+# Orphaned files
+
+#: Where stored objects live; every key under these belongs to some evidence record.
+_STORED_FOLDERS: Final = ("originals/", "display/", "thumbnails/")
+
+
+@dataclass(frozen=True, slots=True)
+class PruneReport:
+    examined: int
+    #: Objects no record referred to, older than the grace period.
+    orphans: list[str]
+    #: Those deleted (none in a dry run; one a new record claimed meanwhile is kept).
+    deleted: list[str]
+
+
+def prune_orphans(
+    session: Session,
+    storage: Storage,
+    *,
+    older_than: timedelta,
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> PruneReport:
+    """Delete stored objects that no evidence record refers to (docs/evidence.md).
+
+    They come from uploads whose database commit failed after the bytes were stored. The grace
+    period keeps an upload in progress safe: its objects are written (with a fresh time) just
+    before its record is committed. Objects are looked up again right before each deletion.
+    """
+    cutoff = (now or utcnow()) - older_than
+    referenced: set[str] = set()
+    for keys in session.execute(
+        sa.select(Evidence.original_key, Evidence.display_key, Evidence.thumbnail_key)
+    ):
+        referenced.update(key for key in keys if key)
+    session.rollback()  # no transaction held open while the storage is listed
+    examined = 0
+    orphans: list[str] = []
+    for folder in _STORED_FOLDERS:
+        for info in storage.list(folder):
+            examined += 1
+            if info.key not in referenced and info.modified_at < cutoff:
+                orphans.append(info.key)
+    deleted: list[str] = []
+    if not dry_run:
+        for key in orphans:
+            if not _is_referenced(session, key):
+                storage.delete(key)
+                deleted.append(key)
+        session.rollback()
+    return PruneReport(examined=examined, orphans=orphans, deleted=deleted)
+
+
+def _is_referenced(session: Session, key: str) -> bool:
+    return (
+        session.scalar(
+            sa.select(Evidence.id)
+            .where(
+                sa.or_(
+                    Evidence.original_key == key,
+                    Evidence.display_key == key,
+                    Evidence.thumbnail_key == key,
+                )
+            )
+            .limit(1)
+        )
+        is not None
+    )

@@ -13,8 +13,9 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, BinaryIO, Final, Protocol
 
@@ -55,6 +56,14 @@ class ObjectNotFound(KeyError):
 
 
 @dataclass(frozen=True, slots=True)
+class ObjectInfo:
+    """A stored object as a listing shows it."""
+
+    key: str
+    modified_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class StoredObject:
     """An open stored object: read ``stream`` (and close it) to get the bytes."""
 
@@ -78,6 +87,9 @@ class Storage(Protocol):
 
     def delete(self, key: str) -> None:
         """Remove the object; no error when there is none."""
+
+    def list(self, prefix: str) -> Iterator[ObjectInfo]:
+        """Every object whose key starts with ``prefix`` (a folder such as ``originals/``)."""
 
 
 class LocalStorage:
@@ -123,6 +135,20 @@ class LocalStorage:
         with contextlib.suppress(FileNotFoundError):
             self._path(key).unlink()
 
+    def list(self, prefix: str) -> Iterator[ObjectInfo]:
+        folder = self.root / check_key(prefix.rstrip("/"))
+        if not folder.is_dir():
+            return
+        for directory, _, names in os.walk(folder):
+            for name in names:
+                path = Path(directory) / name
+                key = path.relative_to(self.root).as_posix()
+                if not _KEY.match(key):
+                    continue  # a temporary file of a write in progress (".tmp-…")
+                with contextlib.suppress(FileNotFoundError):
+                    modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+                    yield ObjectInfo(key, modified)
+
 
 def _fsync_directory(directory: Path) -> None:
     """Make the rename itself durable: without it a power cut can forget the new name."""
@@ -143,6 +169,8 @@ class _S3Client(Protocol):
     def head_object(self, *, Bucket: str, Key: str) -> dict[str, Any]: ...
 
     def delete_object(self, *, Bucket: str, Key: str) -> dict[str, Any]: ...
+
+    def get_paginator(self, operation_name: str) -> Any: ...
 
 
 class S3Storage:
@@ -198,6 +226,14 @@ class S3Storage:
 
     def delete(self, key: str) -> None:
         self._client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+    def list(self, prefix: str) -> Iterator[ObjectInfo]:
+        pages = self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=self.prefix + check_key(prefix.rstrip("/")) + "/"
+        )
+        for page in pages:
+            for item in page.get("Contents", ()):
+                yield ObjectInfo(item["Key"].removeprefix(self.prefix), item["LastModified"])
 
 
 def _is_not_found(error: Exception) -> bool:
