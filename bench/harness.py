@@ -82,16 +82,26 @@ def gunicorn(
     ]
     server = subprocess.Popen(command, env=dict(env), cwd=ROOT)
     try:
-        for _ in range(100):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.1)
+        for _ in range(200):
+            # Every worker forked (their CPU is measured from here), and the port answering.
+            if len(_children(server.pid)) >= workers:
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                        break
+                except OSError:
+                    pass
+            time.sleep(0.1)
         yield server, port
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 def cpu_seconds(pids: set[int]) -> float:
@@ -135,13 +145,25 @@ class CpuMeter:
         self.groups = process_groups(server_pid)
         self.before = {name: cpu_seconds(pids) for name, pids in self.groups.items()}
 
+        self.workers = {pid: cpu_seconds({pid}) for pid in self.groups["gunicorn"]}
+
     def stop(self) -> dict[str, float]:
         # PostgreSQL starts a backend per new connection: look again for those that appeared.
         self.groups["postgres"] |= process_groups(self.server_pid)["postgres"]
+        self.workers = {
+            pid: cpu_seconds({pid}) - before
+            for pid, before in self.workers.items()
+            if pid != self.server_pid
+        }
         return {
             name: cpu_seconds(pids) - self.before.get(name, 0.0)
             for name, pids in self.groups.items()
         }
+
+    def balance(self, elapsed: float) -> str:
+        """Each gunicorn worker's share of a core: a worker far below the others sat idle."""
+        shares = sorted((used / elapsed * 100 for used in self.workers.values()), reverse=True)
+        return "  gunicorn workers: " + ", ".join(f"{share:.0f} %" for share in shares)
 
 
 def cpu_report(used: Mapping[str, float], elapsed: float, per: int, unit: str) -> str:

@@ -305,6 +305,7 @@ def main() -> None:
             answers = len(stats.latencies.get("answer", []))
             # Per answer: its page load and its submit.
             print(cpu_report(used, elapsed, answers, "answer"))
+            print(meter.balance(elapsed))
             print(f"  machine load average now {load_average()}")
             print(
                 f"  page size: {stats.page_html_bytes} bytes HTML, {stats.page_bytes} bytes gzip "
