@@ -7,7 +7,7 @@
  * as it has no pending request, so an await on fetch ends it). Read, close, send, then write in
  * a new transaction.
  */
-import type { Lease, OutboxEntry, StoredPhoto, SyncMeta, VisitDraft } from './types';
+import type { Lease, OutboxEntry, StoredPhoto, StoredSurveyAnswer, SyncMeta, VisitDraft } from './types';
 
 export const DB_NAME = 'fieldcert';
 
@@ -23,6 +23,8 @@ export interface StoreTypes {
   cache: CacheEntry;
   /** Out-of-line string keys: see MetaTypes. */
   meta: unknown;
+  /** keyPath 'id'; index 'campaignId'. Face-to-face survey answers (v2). */
+  surveys: StoredSurveyAnswer;
 }
 export type StoreName = keyof StoreTypes;
 
@@ -111,6 +113,12 @@ export const MIGRATIONS: readonly Migration[] = [
     outbox.createIndex('draftId', 'draftId', { unique: false });
     db.createObjectStore('cache');
     db.createObjectStore('meta');
+  },
+  // v2: face-to-face customer-survey answers (issue 5). A new store only: the v1 stores and
+  // their records are untouched; survey entries in the outbox use its draftId index.
+  (db) => {
+    const surveys = db.createObjectStore('surveys', { keyPath: 'id' });
+    surveys.createIndex('campaignId', 'campaignId', { unique: false });
   },
 ];
 
@@ -225,7 +233,7 @@ export class Tx {
   }
 
   /** Put into a keyPath store; returns the key (the new seq for outbox entries). */
-  put<S extends 'drafts' | 'photos' | 'outbox'>(name: S, value: StoreTypes[S]): Promise<IDBValidKey> {
+  put<S extends 'drafts' | 'photos' | 'outbox' | 'surveys'>(name: S, value: StoreTypes[S]): Promise<IDBValidKey> {
     return req(this.store(name).put(value));
   }
 

@@ -27,7 +27,7 @@ export function onEnqueued(hook: () => void): () => void {
   return () => enqueuedHooks.delete(hook);
 }
 
-function entry(partial: Pick<OutboxEntry, 'kind' | 'draftId'> & Partial<OutboxEntry>): OutboxEntry {
+export function entry(partial: Pick<OutboxEntry, 'kind' | 'draftId'> & Partial<OutboxEntry>): OutboxEntry {
   return {
     createdAt: new Date().toISOString(),
     attempts: 0,
@@ -98,6 +98,11 @@ async function enqueueVisit(draftId: string, why: 'submit' | 'resubmit'): Promis
     const next: VisitDraft = { ...draft, status: 'queued', syncError: null, updatedAt: new Date().toISOString() };
     await tx.put('drafts', next);
   });
+  enqueued();
+}
+
+/** Tell every context something was queued, and run the hooks (replay, Background Sync). */
+export function enqueued(): void {
   announceChange('enqueued');
   for (const hook of [...enqueuedHooks]) hook();
 }
@@ -127,7 +132,10 @@ export function userIdOf(me: unknown): string | null {
   return typeof id === 'string' && id !== '' ? id : null;
 }
 
-/** What waits to be sent: evaluation records (creates and edits) and photos. */
+/**
+ * What waits to be sent: records (evaluation creates and edits, face-to-face survey answers)
+ * and photos.
+ */
 export async function pendingCounts(): Promise<{ records: number; photos: number; blocked: number }> {
   const all = await transact(['outbox'], 'readonly', (tx) => tx.getAll('outbox'));
   let records = 0;

@@ -9,8 +9,10 @@
  *   confirmation (a photo: the server's SHA-256 equals ours; a record: its ETag version).
  * - A failure that time cures (no network, 5xx, 429, a cut-off upload) keeps the entry, stops
  *   the run and backs off (2 s … 10 min, with jitter); an answer that needs a person (validation,
- *   conflict, forbidden) keeps the entry as `blocked`, records the error on the draft, and lets
- *   other visits go on.
+ *   conflict, forbidden) keeps the entry as `blocked`, records the error on the draft (or the
+ *   survey answer), and lets other visits go on.
+ * - Face-to-face survey answers (kind 'survey', docs/surveys.md) go the same way: PUT under the
+ *   phone's UUID, 201/200 confirm it, 409 IDEMPOTENCY_CONFLICT and 422 block it.
  */
 import { backoffDelay } from '../shared/backoff';
 import { decide, type Decision, type Failure } from '../shared/outcome';
@@ -189,6 +191,9 @@ class Run {
         case 'edit':
           await this.sendEdit(prepared);
           break;
+        case 'survey':
+          await this.sendSurvey(prepared);
+          break;
       }
       this.sent += 1;
       // Let every indicator count down as entries go, not only at the end of the run.
@@ -260,6 +265,27 @@ class Run {
     await this.acknowledge(entry, answer.data, answer.etag);
   }
 
+  /**
+   * A face-to-face survey answer: PUT under its own id (201 stored, 200 the same content was
+   * already stored). Confirmed only when the answer names this id as an offline answer; then
+   * the entry goes and the answer is marked sent, in one transaction.
+   */
+  private async sendSurvey(entry: OutboxEntry): Promise<void> {
+    const { data } = await apiFetch<{ id?: string; channel?: string }>('PUT', `/api/survey-responses/${entry.draftId}`, {
+      json: entry.body,
+    });
+    if (data?.id !== entry.draftId || data.channel !== 'offline') {
+      throw new LocalProblem('SURVEY_NOT_CONFIRMED', `The server answered ${String(data?.id)} (${String(data?.channel)}), not ${entry.draftId}`);
+    }
+    await transact(['outbox', 'surveys'], 'readwrite', async (tx) => {
+      await tx.delete('outbox', entry.seq as number);
+      const answer = await tx.get('surveys', entry.draftId);
+      if (answer !== undefined) {
+        await tx.put('surveys', { ...answer, state: 'sent', error: null, sentAt: new Date(this.now()).toISOString() });
+      }
+    });
+  }
+
   /** The server has the record: drop the entry and note its version, in one transaction. */
   private async acknowledge(entry: OutboxEntry, data: EvaluationAnswer, etag: string | null): Promise<void> {
     const version = parseEtagVersion(etag) ?? data.version;
@@ -323,11 +349,16 @@ class Run {
     return { ran: true, sent: this.sent, stoppedBy: reason, error: err };
   }
 
-  /** Keep the entry for a person; the draft shows why. Other visits go on. */
+  /** Keep the entry for a person; the draft (or survey answer) shows why. Other visits go on. */
   private async block(entry: OutboxEntry, err: SyncError): Promise<void> {
-    await transact(['outbox', 'drafts'], 'readwrite', async (tx) => {
+    await transact(['outbox', 'drafts', 'surveys'], 'readwrite', async (tx) => {
       const stored = await tx.get('outbox', entry.seq as number);
       if (stored !== undefined) await tx.put('outbox', { ...stored, state: 'blocked', lastError: err });
+      if (entry.kind === 'survey') {
+        const answer = await tx.get('surveys', entry.draftId);
+        if (answer !== undefined) await tx.put('surveys', { ...answer, state: 'blocked', error: err });
+        return;
+      }
       const draft = await tx.get('drafts', entry.draftId);
       if (draft !== undefined) await tx.put('drafts', { ...draft, syncError: err });
     });

@@ -90,12 +90,15 @@ export interface StoredPhoto {
 export interface OutboxEntry {
   /** Assigned by IndexedDB (autoIncrement): the replay order. */
   seq?: number;
-  kind: 'evidence' | 'create' | 'edit';
-  /** The visit the entry belongs to (for evidence: the photo's evaluation). */
+  kind: 'evidence' | 'create' | 'edit' | 'survey';
+  /**
+   * The visit the entry belongs to (for evidence: the photo's evaluation; for survey: the
+   * face-to-face answer's id, which is also the response id on the server).
+   */
   draftId: string;
   /** evidence: the photo to upload. */
   photoId?: string;
-  /** create/edit: the JSON body, snapshotted when queued (persist first, then send). */
+  /** create/edit/survey: the JSON body, snapshotted when queued (persist first, then send). */
   body?: unknown;
   /**
    * edit: the version the edit is based on, pinned before the first attempt so a replay sends
@@ -131,4 +134,36 @@ export interface SyncMeta {
 export interface Lease {
   owner: string;
   expiresAt: number;
+}
+
+/**
+ * A face-to-face customer-survey answer (mode E, issue 5) taken by an auditor: kept on the phone
+ * (store 'surveys') from the moment it is saved, and sent by the outbox as
+ * `PUT /api/survey-responses/<id>` (docs/surveys.md "Face-to-face answers").
+ */
+export interface SurveyAnswer {
+  /** crypto.randomUUID() on the phone: the response id on the server and its idempotency key. */
+  id: string;
+  campaignId: string;
+  /** The client site (sites table id), as the campaign's `sites[].site_id`. */
+  siteId: string;
+  answers: Record<string, 1 | 2 | 3 | 4 | 5 | 'na'>;
+  comment: string;
+  /** The signed-in auditor first, then an optional second team member. */
+  interviewerIds: string[];
+  /** The attestation that the client's staff were absent (the server refuses false). */
+  staffAbsent: boolean;
+  /** ISO 8601 with offset. */
+  conductedAt: string;
+  phone: string;
+  consent: boolean;
+}
+
+/** A SurveyAnswer as stored, with its sync state. */
+export interface StoredSurveyAnswer extends SurveyAnswer {
+  /** queued: in the outbox; sent: the server confirmed it (201/200); blocked: refused, see error. */
+  state: 'queued' | 'sent' | 'blocked';
+  error: SyncError | null;
+  savedAt: string;
+  sentAt: string | null;
 }

@@ -4,7 +4,7 @@
  * "Answers and what the outbox does with each". Pure, so both contexts and the tests agree.
  */
 
-export type EntryKind = 'evidence' | 'create' | 'edit';
+export type EntryKind = 'evidence' | 'create' | 'edit' | 'survey';
 
 /** A failed request, reduced to data. `status` 0 means no answer at all (network, timeout). */
 export interface Failure {

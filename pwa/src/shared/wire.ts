@@ -229,3 +229,49 @@ export function rebase(
   }
   return { patch, conflicts };
 }
+
+/** A face-to-face survey answer as `PUT /api/survey-responses/<id>` takes it (docs/surveys.md). */
+export interface SurveyResponseBody {
+  campaign_id: string;
+  site_id: string;
+  answers: Record<string, 1 | 2 | 3 | 4 | 5 | 'na'>;
+  comment: string;
+  interviewer_ids: string[];
+  staff_absent: boolean;
+  conducted_at: string;
+  phone: string;
+  consent: boolean;
+}
+
+/** The phone's fields of a face-to-face answer (data/types.ts SurveyAnswer). */
+export interface SurveyContent {
+  campaignId: string;
+  siteId: string;
+  answers: Record<string, 1 | 2 | 3 | 4 | 5 | 'na'>;
+  comment: string;
+  interviewerIds: string[];
+  staffAbsent: boolean;
+  conductedAt: string;
+  phone: string;
+  consent: boolean;
+}
+
+/**
+ * The request body, snapshotted when queued: a replay sends these very bytes, so the server's
+ * content hash matches and it answers 200 instead of storing a second answer. The phone number
+ * is sent only with the consent (PIPL: without it there is nothing to keep).
+ */
+export function surveyBody(a: SurveyContent): SurveyResponseBody {
+  const phone = a.consent ? a.phone.trim() : '';
+  return {
+    campaign_id: a.campaignId,
+    site_id: a.siteId,
+    answers: { ...a.answers },
+    comment: a.comment.trim(),
+    interviewer_ids: [...new Set(a.interviewerIds)],
+    staff_absent: a.staffAbsent,
+    conducted_at: a.conductedAt,
+    phone,
+    consent: phone !== '' && a.consent,
+  };
+}

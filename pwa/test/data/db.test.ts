@@ -20,11 +20,11 @@ import { useHarness } from './harness';
 useHarness();
 
 describe('the schema', () => {
-  it('creates the five stores with their keys and indexes', async () => {
+  it('creates the six stores with their keys and indexes', async () => {
     const db = await database();
     expect(db.name).toBe(DB_NAME);
     expect(db.version).toBe(DB_VERSION);
-    expect([...db.objectStoreNames].sort()).toEqual(['cache', 'drafts', 'meta', 'outbox', 'photos']);
+    expect([...db.objectStoreNames].sort()).toEqual(['cache', 'drafts', 'meta', 'outbox', 'photos', 'surveys']);
     const tx = db.transaction(['drafts', 'photos', 'outbox', 'cache', 'meta']);
     expect(tx.objectStore('drafts').keyPath).toBe('id');
     expect([...tx.objectStore('drafts').indexNames]).toEqual(['assignmentId']);

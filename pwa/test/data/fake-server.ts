@@ -78,8 +78,21 @@ function error(status: number, code: string, details: unknown = {}, headers: Rec
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 
+/** A face-to-face survey answer as the fake server keeps it (docs/surveys.md). */
+export interface StoredSurveyResponse {
+  id: string;
+  body: Json;
+  contentHash: string;
+  channel: 'offline';
+}
+
+const SURVEY_FIELDS = new Set(['campaign_id', 'site_id', 'answers', 'comment', 'interviewer_ids', 'staff_absent', 'conducted_at', 'phone', 'consent']);
+
 export class FakeServer {
   evaluations = new Map<string, StoredEvaluation>();
+  surveyResponses = new Map<string, StoredSurveyResponse>();
+  /** The campaign's questions: answers to other items are refused (422), as the server does. */
+  surveyItems = new Set(['1.1', '1.2', '2.1']);
   evidence = new Map<string, StoredEvidence>();
   /** Every request that reached the server: method and path. */
   log: string[] = [];
@@ -186,6 +199,9 @@ export class FakeServer {
       if (method === 'PATCH') return this.patchEvaluation(id, headers['if-match'], JSON.parse(String(body)) as Json);
       if (method === 'GET') return this.getEvaluation(id);
     }
+    if ((m = new RegExp(`^/api/survey-responses/(${UUID})$`).exec(path)) && method === 'PUT') {
+      return this.putSurveyResponse(m[1] as string, JSON.parse(String(body)) as Json);
+    }
     if (method === 'GET' && path === '/api/sync/mine') {
       return json(200, {
         server_time: this.now(),
@@ -202,6 +218,28 @@ export class FakeServer {
       });
     }
     return error(404, 'NOT_FOUND');
+  }
+
+  /** backend/surveys/services.py put_offline_response: same content 200, other 409, checks 422. */
+  private putSurveyResponse(id: string, body: Json): Response {
+    const unknown = Object.keys(body).filter((k) => !SURVEY_FIELDS.has(k));
+    if (unknown.length > 0) return error(422, 'VALIDATION_ERROR', Object.fromEntries(unknown.map((k) => [k, ['Unknown field.']])));
+    const contentHash = sha256(canonical(body));
+    const existing = this.surveyResponses.get(id);
+    const record = (r: StoredSurveyResponse): Json => ({ id: r.id, channel: r.channel, ...r.body });
+    if (existing) {
+      if (existing.contentHash === contentHash) return json(200, record(existing));
+      return error(409, 'IDEMPOTENCY_CONFLICT', { response_id: id });
+    }
+    if (body['staff_absent'] !== true) return error(422, 'VALIDATION_ERROR', { staff_absent: ['attest it (true)'] });
+    const ids = body['interviewer_ids'];
+    if (!Array.isArray(ids) || ids.length < 1 || ids.length > 2) return error(422, 'VALIDATION_ERROR', { interviewer_ids: ['1 or 2'] });
+    for (const item of Object.keys((body['answers'] ?? {}) as Json)) {
+      if (!this.surveyItems.has(item)) return error(422, 'VALIDATION_ERROR', { [`answers.${item}`]: ['not a question of this campaign'] });
+    }
+    const stored: StoredSurveyResponse = { id, body, contentHash, channel: 'offline' };
+    this.surveyResponses.set(id, stored);
+    return json(201, record(stored));
   }
 
   private putEvidence(id: string, headers: Record<string, string>, bytes: Uint8Array): Response {
