@@ -16,6 +16,7 @@ import { inspectScreen } from './ui/screens/inspect';
 import { loginScreen } from './ui/screens/login';
 import { reviewDetailScreen, reviewListScreen } from './ui/screens/review';
 import { applyLargeText, readLargeText, settingsScreen } from './ui/screens/settings';
+import { surveysScreen } from './ui/screens/surveys';
 import { visitScreen } from './ui/screens/visit';
 import { mountSyncIndicator } from './ui/sync-indicator';
 import { onSyncState } from './data/sync';
@@ -47,6 +48,7 @@ const app = createApp({
     inspect: inspectScreen,
     review: (a, root, params) => (params.length ? reviewDetailScreen(a, root, params) : reviewListScreen(a, root, params)),
     settings: settingsScreen,
+    surveys: surveysScreen,
   },
 });
 

@@ -80,6 +80,7 @@ export function createApp(opts: {
     const tabs: [string, MessageKey, string][] = [];
     if (me.role === 'shopper') tabs.push(['assignments', 'nav.assignments', 'nav-assignments']);
     if (CAPTURE_ROLES.includes(me.role)) tabs.push(['inspect', 'nav.inspect', 'nav-inspect']);
+    if (CAPTURE_ROLES.includes(me.role)) tabs.push(['surveys', 'nav.surveys', 'nav-surveys']);
     if (REVIEW_ROLES.includes(me.role)) tabs.push(['review', 'nav.review', 'nav-review']);
     tabs.push(['settings', 'nav.settings', 'nav-settings']);
     replace(

@@ -91,6 +91,23 @@ export interface Engagement {
   client: { id: string; name: string };
   sites: { id: string; name: string; address: string }[];
   scheme_version: { id: string; title: Text };
+  /** The audit team (backend/engagements/schemas.py TeamMemberSchema). */
+  team?: { user_id: string; display_name: string; team_role: string }[];
+}
+
+/** GET /api/survey-campaigns?engagement_id=…, one entry (backend/surveys/schemas.py CampaignSchema). */
+export interface SurveyCampaign {
+  id: string;
+  engagement_id: string;
+  title: string;
+  instructions: string;
+  opens_at: string;
+  closes_at: string;
+  /** not_open, open or closed when the server answered (the phone recomputes it offline). */
+  state: string;
+  questions: { item: string; zh: string; en: string }[];
+  sites: { id: string; site_id: string; site_name: string; code: string; target: number }[];
+  contact_retention_days: number;
 }
 
 export interface EvaluationSummary {
