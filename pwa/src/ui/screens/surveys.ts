@@ -70,8 +70,9 @@ export const surveysScreen: Screen = async (app, root, params) => {
     replace(root, h('h2', null, app.t('survey.title')), h('p', { class: 'error', role: 'alert', id: 'survey-unavailable' }, app.t('survey.unavailable')));
     return;
   }
-  // Keep each engagement's scheme on the phone too: the interview's answer labels, offline.
-  for (const e of loaded.engagements) void cachedGet<EngagementPacket>(packetPath(e.id)).catch(() => undefined);
+  // Keep each engagement's scheme on the phone too (the interview's answer labels, offline)
+  // before the list shows: once it shows, an interview can be entered without a network.
+  await Promise.all(loaded.engagements.map((e) => cachedGet<EngagementPacket>(packetPath(e.id)).catch(() => undefined)));
 
   const now = Date.now();
   const campaigns = loaded.campaigns
