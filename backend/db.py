@@ -87,4 +87,9 @@ def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) 
 @sa.event.listens_for(sa.Engine, "begin")
 def _begin_sqlite_transaction(connection: sa.Connection) -> None:
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE: the write lock is taken at BEGIN, and a transaction that finds it taken
+        # waits (sqlite3's 5 s busy timeout). A plain (deferred) BEGIN reads first and asks for
+        # the write lock later; two requests doing that at once (an audited read: select, then
+        # insert the audit entry) deadlock, and SQLite fails one at once with "database is
+        # locked". The embedded default serves one organisation: one writer at a time is fine.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
