@@ -72,9 +72,7 @@ def browser() -> Iterator[Browser]:
 
 def user_id(world: World, role: Role) -> str:
     with world.session() as session:
-        return str(
-            session.scalars(sa.select(User.id).where(User.email == login_of(role)[0])).one()
-        )
+        return str(session.scalars(sa.select(User.id).where(User.email == login_of(role)[0])).one())
 
 
 def offline_responses(world: World) -> list[SurveyResponse]:
@@ -105,7 +103,7 @@ def answer_every_question(page: Page) -> dict[str, object]:
         block.locator(f'[data-answer="{value}"]').click()
         page.wait_for_function(
             "([item, value]) => document.querySelector("
-            "`fieldset[data-question=\"${item}\"]`).dataset.answered === String(value)",
+            '`fieldset[data-question="${item}"]`).dataset.answered === String(value)',
             arg=[item, value],
         )
         chosen[item] = value
@@ -177,7 +175,9 @@ def test_an_interview_entered_offline_arrives_once_as_an_attested_offline_answer
         assert offline_responses(world) == []
 
         context.set_offline(False)
-        page.wait_for_selector(f'[data-survey-id="{response_id}"][data-state="sent"]', timeout=60_000)
+        page.wait_for_selector(
+            f'[data-survey-id="{response_id}"][data-state="sent"]', timeout=60_000
+        )
         page.wait_for_function(
             "document.getElementById('sync-indicator').dataset.pending === '0'", timeout=60_000
         )
