@@ -152,6 +152,18 @@ def test_an_interview_entered_offline_arrives_once_as_an_attested_offline_answer
         page.fill("#survey-phone", "13800138000")
         assert "不会提供给被评价单位" in page.inner_text("#survey-consent-text")
         page.check("#survey-consent")
+        # Switching the language re-renders the screen: nothing entered is lost, same id.
+        interview_id = page.locator("[data-screen=surveys]").get_attribute("data-survey-id")
+        page.click("#lang-en")
+        page.wait_for_selector("html[lang=en] #survey-save")
+        assert "Not applicable" in page.locator("[data-answer=na]").first.inner_text()
+        assert page.locator("[data-screen=surveys]").get_attribute("data-survey-id") == interview_id
+        assert page.locator("#survey-progress").get_attribute("data-answered") == str(len(chosen))
+        assert page.input_value("#survey-comment") == "工地围挡整洁，夜间施工噪声已减少。"
+        assert page.is_checked("#survey-consent")
+        page.click("#lang-zh-CN")
+        page.wait_for_selector("html[lang=zh-CN] #survey-save")
+        assert page.input_value("#survey-site") == site_id
         assert page.locator("#survey-interviewer").get_attribute("data-user-id") == auditor
         page.select_option("#survey-second-interviewer", leader)
         page.check("#survey-staff-absent")
@@ -161,7 +173,7 @@ def test_an_interview_entered_offline_arrives_once_as_an_attested_offline_answer
         card = page.locator("#survey-answers [data-survey-id]")
         assert card.count() == 1
         response_id = card.get_attribute("data-survey-id")
-        assert response_id
+        assert response_id == interview_id
         assert card.get_attribute("data-state") == "queued"
         indicator = page.locator("#sync-indicator")
         assert indicator.get_attribute("data-pending-records") == "1"

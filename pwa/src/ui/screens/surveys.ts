@@ -31,6 +31,19 @@ import type { Engagement, EngagementPacket, SurveyCampaign } from '../types';
 const CUSTOMER_SURVEY = 'E';
 type Level = 1 | 2 | 3 | 4 | 5 | 'na';
 
+/**
+ * The interview being entered, kept while the app runs: a language switch or a look at another
+ * tab re-renders the screen, and must not lose the answers given so far (nor change the id).
+ * Not kept across a reload: only a saved answer is stored on the phone.
+ */
+interface Working {
+  campaignId: string;
+  id: string;
+  answers: Record<string, Level>;
+  fields: { site: string; comment: string; phone: string; consent: boolean; second: string; staffAbsent: boolean };
+}
+let working: Working | null = null;
+
 const campaignsPath = (engagementId: string): string => `/api/survey-campaigns?engagement_id=${engagementId}`;
 
 interface Loaded {
@@ -203,8 +216,16 @@ async function interviewScreen(app: App, root: HTMLElement, campaignId: string):
     () => null,
   );
   // The phone's id for this interview: the response id on the server (idempotent replays).
-  const id = crypto.randomUUID();
-  const answers: Record<string, Level> = {};
+  if (working === null || working.campaignId !== campaign.id) {
+    working = {
+      campaignId: campaign.id,
+      id: crypto.randomUUID(),
+      answers: {},
+      fields: { site: '', comment: '', phone: '', consent: false, second: '', staffAbsent: false },
+    };
+  }
+  const current = working;
+  const { id, answers } = current;
   const en = app.i18n.locale === 'en';
 
   const progress = h('p', { class: 'muted', id: 'survey-progress' });
@@ -318,7 +339,10 @@ async function interviewScreen(app: App, root: HTMLElement, campaignId: string):
     };
     save.disabled = true;
     queueSurveyAnswer(answer).then(
-      () => app.navigate('#/surveys'),
+      () => {
+        working = null;
+        app.navigate('#/surveys');
+      },
       (error: unknown) => {
         save.disabled = false;
         errors.hidden = false;
@@ -326,6 +350,27 @@ async function interviewScreen(app: App, root: HTMLElement, campaignId: string):
       },
     );
   });
+
+  // Put back what was entered before a re-render, and remember every change.
+  const f = current.fields;
+  if (f.site !== '') site.value = f.site;
+  comment.value = f.comment;
+  phone.value = f.phone;
+  consent.checked = f.consent;
+  second.value = f.second;
+  staffAbsent.checked = f.staffAbsent;
+  const remember = (): void => {
+    current.fields = {
+      site: site.value,
+      comment: comment.value,
+      phone: phone.value,
+      consent: consent.checked,
+      second: second.value,
+      staffAbsent: staffAbsent.checked,
+    };
+  };
+  root.addEventListener('input', remember);
+  root.addEventListener('change', remember);
 
   root.dataset['surveyId'] = id;
   root.dataset['campaignId'] = campaign.id;
