@@ -14,6 +14,7 @@ import { storePhoto } from '../../src/data/photo-store';
 import { replayOutbox } from '../../src/data/replay';
 import { refreshReturned } from '../../src/data/returned';
 import { login } from '../../src/data/session';
+import { getSurveyAnswer, queueSurveyAnswer, type SurveyAnswer } from '../../src/data/surveys';
 import type { VisitDraft } from '../../src/data/types';
 import { useHarness } from './harness';
 import { startLiveServer, type LiveServer } from './live-server';
@@ -181,5 +182,68 @@ describe('the outbox against the real server', () => {
     expect(edit).toMatchObject({ kind: 'edit', draftId: recorded?.id, state: 'blocked', ifMatch: recorded?.version });
     const after = (await apiFetch<{ evaluations: { id: string; version: number }[] }>('GET', '/api/sync/mine')).data;
     expect(after.evaluations).toEqual(mine.evaluations);
+  }, 60_000);
+
+  it('face-to-face survey answers: a lost answer replayed makes one record; 409 and 422 block', async () => {
+    const phone = browser();
+    vi.stubGlobal('fetch', phone.fetch);
+    const me = await login('auditor@demo.fieldcert.cn', 'demo-auditor-2026');
+    const { data: engagements } = await cachedGet<{ id: string; modes: string[] }[]>('/api/engagements');
+    const engagement = engagements.find((e) => e.modes.includes('E'));
+    expect(engagement).toBeDefined();
+    type Campaign = { id: string; questions: { item: string }[]; sites: { site_id: string }[] };
+    const { data: campaigns } = await cachedGet<Campaign[]>(`/api/survey-campaigns?engagement_id=${engagement?.id}`);
+    const campaign = campaigns[0] as Campaign;
+    const answers: SurveyAnswer['answers'] = {};
+    for (const q of campaign.questions) answers[q.item] = 4;
+    const base = (over: Partial<SurveyAnswer> = {}): SurveyAnswer => ({
+      id: crypto.randomUUID(),
+      campaignId: campaign.id,
+      siteId: campaign.sites[0]?.site_id ?? '',
+      answers,
+      comment: '面访',
+      interviewerIds: [me.id],
+      staffAbsent: true,
+      conductedAt: new Date(Date.now() - 60_000).toISOString(),
+      phone: '',
+      consent: false,
+      ...over,
+    });
+    const listed = async (): Promise<{ id: string; channel: string; staff_absent: boolean; interviewer_ids: string[] }[]> =>
+      (await apiFetch<{ id: string; channel: string; staff_absent: boolean; interviewer_ids: string[] }[]>('GET', `/api/survey-campaigns/${campaign.id}/responses`)).data.filter(
+        (r) => r.channel === 'offline',
+      );
+    const before = (await listed()).length;
+
+    // Stored by the server, its 201 lost: the replay gets 200 and confirms; one record.
+    const a = base();
+    await queueSurveyAnswer(a);
+    phone.loseAnswerOf(/^PUT \/api\/survey-responses\//);
+    expect(await replayOutbox({ force: true })).toMatchObject({ stoppedBy: 'retry', sent: 0 });
+    expect(await replayOutbox({ force: true })).toMatchObject({ stoppedBy: null, sent: 1, error: null });
+    expect(await getSurveyAnswer(a.id)).toMatchObject({ state: 'sent' });
+    const after = await listed();
+    expect(after).toHaveLength(before + 1);
+    expect(after.find((r) => r.id === a.id)).toMatchObject({ channel: 'offline', staff_absent: true, interviewer_ids: [me.id] });
+
+    // Another content under an id the server already holds: 409, kept for a person.
+    const b = base();
+    await apiFetch('PUT', `/api/survey-responses/${b.id}`, {
+      json: { campaign_id: b.campaignId, site_id: b.siteId, answers: { [campaign.questions[0]?.item ?? '']: 1 }, interviewer_ids: [me.id], staff_absent: true, conducted_at: b.conductedAt },
+    });
+    await queueSurveyAnswer(b);
+    // An answer to an item the campaign does not ask: 422 naming the field.
+    const c = base({ answers: { ...answers, 'zz.9': 3 } });
+    await queueSurveyAnswer(c);
+    await replayOutbox({ force: true });
+    expect(await getSurveyAnswer(b.id)).toMatchObject({ state: 'blocked', error: { code: 'IDEMPOTENCY_CONFLICT', status: 409 } });
+    const refused = await getSurveyAnswer(c.id);
+    expect(refused).toMatchObject({ state: 'blocked', error: { code: 'VALIDATION_ERROR', status: 422 } });
+    expect(JSON.stringify(refused?.error?.details)).toContain('zz.9');
+    expect((await listOutbox()).map((e) => [e.draftId, e.state])).toEqual([
+      [b.id, 'blocked'],
+      [c.id, 'blocked'],
+    ]);
+    expect(await listed()).toHaveLength(before + 2); // a, and the other content stored under b's id
   }, 60_000);
 });
