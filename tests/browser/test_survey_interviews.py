@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -211,4 +212,67 @@ def test_an_interview_entered_offline_arrives_once_as_an_attested_offline_answer
         page.wait_for_selector(f'[data-survey-id="{response_id}"][data-state="sent"]')
         assert len(offline_responses(world)) == 1
     finally:
+        context.close()
+
+
+def move_demo_opening(world: World, opens_at: datetime) -> datetime:
+    """Set the demo campaign's opening instant; returns the previous one."""
+    with world.session() as session:
+        campaign = session.scalars(
+            sa.select(SurveyCampaign).where(SurveyCampaign.title == DEMO_SURVEY_TITLE)
+        ).one()
+        previous = campaign.opens_at
+        campaign.opens_at = opens_at
+        session.commit()
+        return previous
+
+
+def test_an_answer_the_server_refuses_shows_its_code_and_is_sent_again_once_fixed(
+    world: World, browser: Browser
+) -> None:
+    context = phone_context(browser, world.server.url)
+    page = context.new_page()
+    previous: datetime | None = None
+    try:
+        sign_in(page, Role.AUDITOR)
+        page.click("#nav-surveys")
+        page.locator("#survey-campaigns [data-new-survey]").first.click()
+        page.wait_for_selector("[data-screen=surveys] #survey-save")
+        page.select_option(
+            "#survey-site",
+            page.locator("#survey-site option:not([value=''])").first.get_attribute("value"),
+        )
+        answer_every_question(page)
+        page.check("#survey-staff-absent")
+        context.set_offline(True)
+        page.click("#survey-save")
+        page.wait_for_selector('#survey-answers [data-state="queued"]')
+        response_id = page.locator('#survey-answers [data-state="queued"]').get_attribute(
+            "data-survey-id"
+        )
+        before = len(offline_responses(world))
+
+        # Meanwhile the campaign's opening moved past the interview: the server answers 422.
+        previous = move_demo_opening(world, datetime.now(UTC) + timedelta(days=1))
+        context.set_offline(False)
+        card = page.locator(f'[data-survey-id="{response_id}"][data-state="blocked"]')
+        card.wait_for(timeout=60_000)
+        error = card.locator("[data-survey-error-code]")
+        assert error.get_attribute("data-survey-error-code") == "VALIDATION_ERROR"
+        assert "conducted_at" in error.inner_text()
+        assert page.locator("#sync-indicator").get_attribute("data-state") == "error"
+        assert len(offline_responses(world)) == before
+
+        # Put right on the server; the auditor sends it again, unchanged: stored once.
+        move_demo_opening(world, previous)
+        previous = None
+        card.locator("[data-survey-retry]").click()
+        page.wait_for_selector(
+            f'[data-survey-id="{response_id}"][data-state="sent"]', timeout=60_000
+        )
+        rows = [r for r in offline_responses(world) if str(r.id) == response_id]
+        assert len(rows) == 1 and rows[0].staff_absent is True
+    finally:
+        if previous is not None:
+            move_demo_opening(world, previous)
         context.close()
