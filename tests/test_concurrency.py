@@ -50,5 +50,6 @@ def test_concurrent_audited_reads_all_answer(
                 .select_from(AuditEntry)
                 .where(AuditEntry.object_id == str(evidence.id))
             )
+            db.session.remove()  # its connection back in the pool, then every one closed
             db.engine.dispose()
         assert logged == 48
