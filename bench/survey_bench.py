@@ -189,6 +189,9 @@ async def respondent_loop(
             stats.ok("answer", time.perf_counter() - t0)
         else:
             stats.error("answer", f"{status} {body[:200]!r}")
+        # The next respondent is another phone: its own connection. (200 connections held for
+        # the whole run all landed on one gunicorn worker, which then did all the work.)
+        conn.close()
     conn.close()
 
 
