@@ -16,12 +16,15 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import flask_migrate
+import pytest
 import sqlalchemy as sa
 from PIL import Image
 from playwright.sync_api import BrowserContext, Page
@@ -36,18 +39,8 @@ from backend.evaluations.models import Evaluation, EvaluationEvent, EvaluationVe
 from backend.evidence.models import Evidence
 from backend.extensions import db
 from backend.users.models import Role, User
-from tests.database import app_config
+from tests.database import app_config, fresh_database
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PWA_DIST = REPO_ROOT / "pwa" / "dist"
 #: A phone held at the first demo site (Nanchang, WGS-84), 200 m geofence.
 AT_SITE = {"latitude": 28.716950, "longitude": 115.960260, "accuracy": 12}
@@ -414,3 +407,19 @@ def snapshot_visit_stores(page: Page) -> dict[str, int]:
 
 def restore_visit_stores(page: Page) -> dict[str, int]:
     return dict(page.evaluate(SNAPSHOT_STORES, "restore"))
+
+
+@contextmanager
+def live_world(tmp: Path) -> Iterator[World]:
+    """A fresh database with the demo data and the real server on it, for a module's tests."""
+    if not (PWA_DIST / "index.html").is_file():
+        pytest.fail(f"{PWA_DIST} is not built: run `make pwa` first")
+    with fresh_database(tmp) as database_url:
+        storage = tmp / "evidence"
+        prepare_database(database_url, storage)
+        server = LiveServer(server_config(database_url, storage), free_port(), tmp / "server.log")
+        server.start()
+        try:
+            yield World(database_url, storage, server)
+        finally:
+            server.stop()

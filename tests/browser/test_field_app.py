@@ -15,31 +15,25 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route
 
 from backend.users.models import Role
 from tests.browser.live import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    PWA_DIST,
-    LiveServer,
     StoredPhoto,
     World,
-    free_port,
     jpeg_size,
+    live_world,
     make_photo,
     phone_context,
-    prepare_database,
     read_position,
     restore_visit_stores,
-    server_config,
     sign_in,
     snapshot_visit_stores,
     stored_photos,
     wait_for_app,
     wait_for_controller,
 )
-from tests.database import fresh_database
+from tests.chromium import launch_chromium
 
 pytestmark = pytest.mark.browser
 
@@ -51,30 +45,14 @@ PHOTO_ITEMS = ("1.1", "3.1")
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    if not (PWA_DIST / "index.html").is_file():
-        pytest.fail(f"{PWA_DIST} is not built: run `make pwa` first")
-    tmp = tmp_path_factory.mktemp("field-app")
-    with fresh_database(tmp) as database_url:
-        storage = tmp / "evidence"
-        prepare_database(database_url, storage)
-        server = LiveServer(server_config(database_url, storage), free_port(), tmp / "server.log")
-        server.start()
-        try:
-            yield World(database_url, storage, server)
-        finally:
-            server.stop()
+    with live_world(tmp_path_factory.mktemp("field-app")) as world:
+        yield world
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} missing: apt-get install chromium (make test installs it)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launch_chromium() as browser:
+        yield browser
 
 
 @pytest.fixture(scope="module")

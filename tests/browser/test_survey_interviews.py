@@ -14,27 +14,21 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from backend.demo import DEMO_SURVEY_TITLE
 from backend.surveys.models import Channel, SurveyCampaign, SurveyResponse
 from backend.users.models import Role, User
 from tests.browser.live import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    PWA_DIST,
-    LiveServer,
     World,
-    free_port,
+    live_world,
     login_of,
     phone_context,
-    prepare_database,
-    server_config,
     sign_in,
     wait_for_app,
     wait_for_controller,
 )
-from tests.database import fresh_database
+from tests.chromium import launch_chromium
 
 pytestmark = pytest.mark.browser
 
@@ -45,30 +39,14 @@ TOP_QUESTION = 1
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    if not (PWA_DIST / "index.html").is_file():
-        pytest.fail(f"{PWA_DIST} is not built: run `make pwa` first")
-    tmp = tmp_path_factory.mktemp("survey-interviews")
-    with fresh_database(tmp) as database_url:
-        storage = tmp / "evidence"
-        prepare_database(database_url, storage)
-        server = LiveServer(server_config(database_url, storage), free_port(), tmp / "server.log")
-        server.start()
-        try:
-            yield World(database_url, storage, server)
-        finally:
-            server.stop()
+    with live_world(tmp_path_factory.mktemp("survey-interviews")) as world:
+        yield world
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} missing: apt-get install chromium (make test installs it)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launch_chromium() as browser:
+        yield browser
 
 
 def user_id(world: World, role: Role) -> str:
