@@ -10,7 +10,7 @@ not linked to a client sees nothing).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,6 +48,35 @@ def _apply(row: Any, changes: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
             setattr(row, field, value)
             diff[field] = {"from": _plain(old), "to": _plain(value)}
     return diff
+
+
+def _apply_and_audit(
+    session: Session,
+    actor: Actor,
+    row: Any,
+    changes: Mapping[str, Any],
+    *,
+    object_type: str,
+    ip: str | None,
+    details: Callable[[Mapping[str, Any]], Mapping[str, Any]] = lambda diff: {},
+) -> None:
+    """Apply ``changes``; when anything really changed, audit it (``<type>.updated``) and commit.
+
+    ``details`` gives further audit details from the diff (a site's coordinate conversion).
+    """
+    diff = _apply(row, changes)
+    if not diff:
+        return
+    record(
+        session,
+        actor=actor,
+        action=f"{object_type.removeprefix('certification_')}.updated",
+        object_type=object_type,
+        object_id=row.id,
+        details={"changes": diff, **details(diff)},
+        ip=ip,
+    )
+    session.commit()
 
 
 def _plain(value: Any) -> Any:
@@ -136,18 +165,7 @@ def update_client(
     client = _client_in_org(session, actor, client_id)
     if "service_provider" in changes:
         changes = {**changes, "service_provider": changes["service_provider"] or None}
-    diff = _apply(client, changes)
-    if diff:
-        record(
-            session,
-            actor=actor,
-            action="client.updated",
-            object_type="client",
-            object_id=client.id,
-            details={"changes": diff},
-            ip=ip,
-        )
-        session.commit()
+    _apply_and_audit(session, actor, client, changes, object_type="client", ip=ip)
     return client
 
 
@@ -218,18 +236,7 @@ def update_unit(
     unit = _unit_in_org(session, actor, unit_id)
     if "scope" in changes:
         changes = {**changes, "scope": changes["scope"] or None}
-    diff = _apply(unit, changes)
-    if diff:
-        record(
-            session,
-            actor=actor,
-            action="unit.updated",
-            object_type="certification_unit",
-            object_id=unit.id,
-            details={"changes": diff},
-            ip=ip,
-        )
-        session.commit()
+    _apply_and_audit(session, actor, unit, changes, object_type="certification_unit", ip=ip)
     return unit
 
 
@@ -358,20 +365,15 @@ def update_site(
             "longitude": wgs.longitude,
         }
         details["conversion"] = _conversion(datum, latitude, longitude, wgs)
-    diff = _apply(site, columns)
-    if diff:
-        if not any(
-            key in diff for key in ("entered_datum", "entered_latitude", "entered_longitude")
-        ):
-            details.pop("conversion", None)
-        record(
-            session,
-            actor=actor,
-            action="site.updated",
-            object_type="site",
-            object_id=site.id,
-            details={"changes": diff, **details},
-            ip=ip,
-        )
-        session.commit()
+    entered = ("entered_datum", "entered_latitude", "entered_longitude")
+    _apply_and_audit(
+        session,
+        actor,
+        site,
+        columns,
+        object_type="site",
+        ip=ip,
+        # The conversion is worth recording only when the entered location really changed.
+        details=lambda diff: details if any(key in diff for key in entered) else {},
+    )
     return site
