@@ -390,14 +390,14 @@ def _demo_survey(
     to the next thirty days again (audited). Not counted in the load's tally (the tally counts
     the directory and plan rows).
     """
-    from backend.surveys import services as surveys
+    from backend.surveys import answering, campaigns
     from backend.surveys.models import SurveySite
 
     existing = session.scalars(
         sa.select(SurveySite).where(SurveySite.code == DEMO_SURVEY_CODES[0])
     ).first()
     if existing is None:
-        surveys.create_campaign(
+        campaigns.create_campaign(
             session,
             leader,
             engagement.id,
@@ -430,7 +430,7 @@ def _demo_survey(
         details={"closes_at": {"from": previous, "to": campaign.closes_at.isoformat()}},
     )
     session.commit()
-    surveys.forget_public(campaign.id)
+    answering.forget_public(campaign.id)
 
 
 def _restore(user: User, login: DemoLogin, organisation: Organisation) -> bool:

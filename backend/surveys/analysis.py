@@ -29,8 +29,10 @@ from backend.scoring.numbers import to_float
 from backend.scoring.render import exact_str, explanation_json
 from backend.scoring.scheme import ServiceModel
 from backend.surveys import logic
+from backend.surveys.access import Need, campaign_for
+from backend.surveys.campaigns import scheme_of
 from backend.surveys.models import Channel, SurveyCampaign, SurveyResponse, SurveySite
-from backend.surveys.services import Need, campaign_for, exclusion, scheme_of
+from backend.surveys.reads import exclusion
 from backend.users.models import Role
 
 #: An item whose mean experience coefficient is below this (× 100) is flagged for extra

@@ -43,7 +43,7 @@ from backend.errors import (
 )
 from backend.extensions import db
 from backend.i18n import Language
-from backend.surveys import services
+from backend.surveys import access, answering, campaigns, reads
 from backend.surveys.logic import CHINA
 from backend.surveys.posters import deadline_text
 from backend.surveys.setup import survey_settings
@@ -98,7 +98,7 @@ def _message(
     lines: list[str],
     *,
     status: int,
-    survey: services.PublicSurvey | None = None,
+    survey: answering.PublicSurvey | None = None,
     headers: dict[str, str] | None = None,
 ) -> flask.Response:
     nonce = _nonce()
@@ -118,7 +118,7 @@ def _message(
     return response
 
 
-def _error_page(error: ApiError, survey: services.PublicSurvey | None) -> flask.Response:
+def _error_page(error: ApiError, survey: answering.PublicSurvey | None) -> flask.Response:
     en = _english()
     language = Language.EN if en else Language.ZH_CN
     text = MESSAGES[error.code].in_language(language)
@@ -152,12 +152,12 @@ def _error_page(error: ApiError, survey: services.PublicSurvey | None) -> flask.
 _TOKEN, _DEVICE, _NONCE = Markup("<<fc-t>>"), Markup("<<fc-d>>"), Markup("<<fc-n>>")
 #: Rendered pages by (survey, language, large text): a survey's page differs per request only in
 #: its token, device and nonce. Entries hold the survey they were made from, which lives a few
-#: seconds in the services' cache; a new survey object means a new page.
-_pages: dict[tuple[int, bool, bool], tuple[services.PublicSurvey, str]] = {}
+#: seconds in answering's cache; a new survey object means a new page.
+_pages: dict[tuple[int, bool, bool], tuple[answering.PublicSurvey, str]] = {}
 _pages_lock = threading.Lock()
 
 
-def _page_template(survey: services.PublicSurvey, en: bool, big: bool) -> str:
+def _page_template(survey: answering.PublicSurvey, en: bool, big: bool) -> str:
     key = (id(survey), en, big)
     with _pages_lock:
         hit = _pages.get(key)
@@ -181,7 +181,7 @@ def _page_template(survey: services.PublicSurvey, en: bool, big: bool) -> str:
     return html
 
 
-def _render_form(survey: services.PublicSurvey, device: str) -> flask.Response:
+def _render_form(survey: answering.PublicSurvey, device: str) -> flask.Response:
     nonce = _nonce()
     token = _serializer().dumps([survey.survey_site_id.hex, device])
     page = _page_template(survey, _english(), request.args.get("big") == "1")
@@ -191,7 +191,7 @@ def _render_form(survey: services.PublicSurvey, device: str) -> flask.Response:
 
 
 def _set_device_cookie(
-    response: flask.Response, survey: services.PublicSurvey, device: str
+    response: flask.Response, survey: answering.PublicSurvey, device: str
 ) -> None:
     response.set_cookie(
         _cookie_name(survey.campaign_id),
@@ -213,9 +213,9 @@ def _valid_token(value: str | None) -> str | None:
 @blp.get("/s/<code>")
 def survey_page(code: str) -> flask.Response:
     session = db.session()
-    survey: services.PublicSurvey | None = None
+    survey: answering.PublicSurvey | None = None
     try:
-        survey = services.public_survey(session, code)
+        survey = answering.public_survey(session, code)
         state = survey.state(datetime.now(UTC))
         if state == "closed":
             raise SurveyClosed()
@@ -223,7 +223,7 @@ def survey_page(code: str) -> flask.Response:
             raise SurveyNotOpen()
         key = survey_settings().contact_key
         cookie = _valid_token(request.cookies.get(_cookie_name(survey.campaign_id)))
-        if cookie and services.already_answered(session, key, survey.campaign_id, [cookie]):
+        if cookie and answering.already_answered(session, key, survey.campaign_id, [cookie]):
             raise AlreadyAnswered()
     except ApiError as error:
         return _error_page(error, survey)
@@ -258,11 +258,11 @@ def _over_limit() -> dict[str, str] | None:
 @blp.post("/s/<code>")
 def survey_answer(code: str) -> flask.Response:
     session = db.session()
-    survey: services.PublicSurvey | None = None
+    survey: answering.PublicSurvey | None = None
     try:
         # A public endpoint: a form of answers is a few kilobytes; refuse more before parsing.
         request.max_content_length = 64 * 1024
-        survey = services.public_survey(session, code)
+        survey = answering.public_survey(session, code)
         retry = _over_limit()
         if retry is not None:
             raise ApiError(
@@ -284,12 +284,12 @@ def survey_answer(code: str) -> flask.Response:
             raise ValidationFailed(details={"t": ["form of another survey"]})
         device = _valid_token(form.get("device")) or served_device
         cookie = _valid_token(request.cookies.get(_cookie_name(survey.campaign_id)))
-        answers = services.parse_answers(
+        answers = answering.parse_answers(
             survey.questions,
             {name: value for name, value in form.items() if name.startswith("q.")},
             survey.levels,
         )
-        result = services.submit_online(
+        result = answering.submit_online(
             session,
             survey,
             answers=answers,
@@ -351,7 +351,7 @@ def campaigns_page() -> flask.Response:
     actor = current_actor()
     if actor is None:
         return _finish(render_template("surveys/login.html", nonce=nonce), nonce, 401)
-    rows = services.analysable_campaigns(db.session(), actor)
+    rows = reads.analysable_campaigns(db.session(), actor)
     html = render_template("surveys/index.html", nonce=nonce, rows=rows, user=actor.user)
     return _finish(html, nonce)
 
@@ -369,7 +369,7 @@ def analysis_page(campaign_id: uuid.UUID) -> flask.Response:
         return _finish(html, nonce, 401)
     session = db.session()
     try:
-        campaign, _ = services.campaign_for(session, actor, campaign_id, services.Need.ANALYSIS)
+        campaign, _ = access.campaign_for(session, actor, campaign_id, access.Need.ANALYSIS)
         result = campaign_analysis(session, actor, campaign_id)
     except ApiError as error:
         return _message(
@@ -378,7 +378,7 @@ def analysis_page(campaign_id: uuid.UUID) -> flask.Response:
             [MESSAGES[error.code].zh_cn, MESSAGES[error.code].en],
             status=int(error.status),
         )
-    view = services.campaign_view(session, campaign)
+    view = campaigns.campaign_view(session, campaign)
     site_chart = charts.bars(
         [
             (

@@ -17,7 +17,7 @@ from backend.api import Blueprint
 from backend.auth.access import allow, require_actor
 from backend.concurrency import etag, parse_if_match
 from backend.extensions import db
-from backend.surveys import analysis, logic, posters, services
+from backend.surveys import analysis, campaigns, interviews, logic, posters, reads, review
 from backend.surveys.models import SurveyResponse
 from backend.surveys.schemas import (
     AnalysisSchema,
@@ -123,11 +123,11 @@ class Campaigns(MethodView):
     @campaigns_blp.arguments(CampaignListArgsSchema, location="query")
     @campaigns_blp.response(200, CampaignSchema(many=True))
     @campaigns_blp.errors(_ERRORS, 401, 403, 404, 422)
-    def get(self, args: dict[str, Any]) -> list[services.CampaignView]:
+    def get(self, args: dict[str, Any]) -> list[campaigns.CampaignView]:
         """An engagement's survey campaigns"""
         session = db.session()
-        rows = services.list_campaigns(session, require_actor(), args["engagement_id"])
-        return [services.campaign_view(session, row) for row in rows]
+        rows = campaigns.list_campaigns(session, require_actor(), args["engagement_id"])
+        return [campaigns.campaign_view(session, row) for row in rows]
 
     @allow(*MANAGERS)
     @campaigns_blp.doc(security=[{"session": []}])
@@ -142,10 +142,10 @@ class Campaigns(MethodView):
         item); each site gets a random poster code.
         """
         session = db.session()
-        campaign = services.create_campaign(
+        campaign = campaigns.create_campaign(
             session, require_actor(), data["engagement_id"], data, ip=_ip()
         )
-        return services.campaign_view(session, campaign), 201, {"ETag": etag(campaign.version)}
+        return campaigns.campaign_view(session, campaign), 201, {"ETag": etag(campaign.version)}
 
 
 @campaigns_blp.route("/margin-of-error")
@@ -180,7 +180,7 @@ class CampaignResource(MethodView):
     @campaigns_blp.errors(_ERRORS, 401, 403, 404)
     def get(self, campaign_id: uuid.UUID) -> Any:
         """One campaign with its sites, poster codes and questionnaire"""
-        view = services.get_campaign(db.session(), require_actor(), campaign_id)
+        view = campaigns.get_campaign(db.session(), require_actor(), campaign_id)
         return view, 200, {"ETag": etag(view.campaign.version)}
 
     @allow(*MANAGERS)
@@ -195,7 +195,7 @@ class CampaignResource(MethodView):
         answer (answers are keyed by item).
         """
         session = db.session()
-        campaign = services.update_campaign(
+        campaign = campaigns.update_campaign(
             session,
             require_actor(),
             campaign_id,
@@ -203,7 +203,7 @@ class CampaignResource(MethodView):
             parse_if_match(request.headers.get("If-Match")),
             ip=_ip(),
         )
-        return services.campaign_view(session, campaign), 200, {"ETag": etag(campaign.version)}
+        return campaigns.campaign_view(session, campaign), 200, {"ETag": etag(campaign.version)}
 
 
 @campaigns_blp.route("/<uuid:campaign_id>/sites/<uuid:site_id>/qr.png")
@@ -213,7 +213,7 @@ class QrPng(MethodView):
     @campaigns_blp.errors(_ERRORS, 401, 403, 404)
     def get(self, campaign_id: uuid.UUID, site_id: uuid.UUID) -> flask.Response:
         """The QR code of a site's survey page (PNG)"""
-        _, entry, _ = services.survey_site(db.session(), require_actor(), campaign_id, site_id)
+        _, entry, _ = campaigns.survey_site(db.session(), require_actor(), campaign_id, site_id)
         return _file(posters.qr_png(public_url(f"/s/{entry.code}")), "image/png")
 
 
@@ -224,7 +224,7 @@ class QrSvg(MethodView):
     @campaigns_blp.errors(_ERRORS, 401, 403, 404)
     def get(self, campaign_id: uuid.UUID, site_id: uuid.UUID) -> flask.Response:
         """The QR code of a site's survey page (SVG)"""
-        _, entry, _ = services.survey_site(db.session(), require_actor(), campaign_id, site_id)
+        _, entry, _ = campaigns.survey_site(db.session(), require_actor(), campaign_id, site_id)
         return _file(posters.qr_svg(public_url(f"/s/{entry.code}")), "image/svg+xml")
 
 
@@ -235,7 +235,7 @@ class Poster(MethodView):
     @campaigns_blp.errors(_ERRORS, 401, 403, 404)
     def get(self, campaign_id: uuid.UUID, site_id: uuid.UUID) -> flask.Response:
         """A printable A4 poster: title, site, instructions, QR code, deadline"""
-        campaign, entry, site = services.survey_site(
+        campaign, entry, site = campaigns.survey_site(
             db.session(), require_actor(), campaign_id, site_id
         )
         pdf = posters.poster_pdf(
@@ -257,7 +257,7 @@ class Codes(MethodView):
     @campaigns_blp.errors(_ERRORS, 401, 403, 404, 422)
     def post(self, data: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, Any]:
         """Issue one-time codes for receipts or cards (shown once, stored hashed)"""
-        codes = services.issue_codes(
+        codes = campaigns.issue_codes(
             db.session(), require_actor(), campaign_id, data["count"], _key(), ip=_ip()
         )
         return {"codes": codes}
@@ -277,7 +277,7 @@ class Draw(MethodView):
         ranked by HMAC-SHA256(seed, response id); the seed and ids go to the audit log so the
         draw can be repeated.
         """
-        return services.draw_callbacks(
+        return review.draw_callbacks(
             db.session(),
             require_actor(),
             campaign_id,
@@ -293,13 +293,13 @@ class Callbacks(MethodView):
     @campaigns_blp.doc(security=[{"session": []}])
     @campaigns_blp.response(200, CallbackEntrySchema(many=True))
     @campaigns_blp.errors(_ERRORS, 401, 403, 404, 409)
-    def get(self, campaign_id: uuid.UUID) -> list[services.CallbackEntry]:
+    def get(self, campaign_id: uuid.UUID) -> list[review.CallbackEntry]:
         """The callback list: drawn answers with masked numbers and outcomes"""
-        return services.callback_list(db.session(), require_actor(), campaign_id, _key())
+        return review.callback_list(db.session(), require_actor(), campaign_id, _key())
 
 
 def response_json(response: SurveyResponse) -> dict[str, Any]:
-    reason = services.exclusion(response)
+    reason = reads.exclusion(response)
     return {
         "id": response.id,
         "campaign_id": response.campaign_id,
@@ -327,7 +327,7 @@ class Responses(MethodView):
     @campaigns_blp.errors(_ERRORS, 401, 403, 404)
     def get(self, campaign_id: uuid.UUID) -> list[dict[str, Any]]:
         """Every answer with its quality flags and whether it counts (no contact data)"""
-        rows = services.list_responses(db.session(), require_actor(), campaign_id)
+        rows = reads.list_responses(db.session(), require_actor(), campaign_id)
         return [response_json(r) for r in rows]
 
 
@@ -388,7 +388,7 @@ class OfflineResponse(MethodView):
         201 on the first create, 200 when the same content is sent again, 409
         IDEMPOTENCY_CONFLICT when the id was used for other content.
         """
-        response, created = services.put_offline_response(
+        response, created = interviews.put_offline_response(
             db.session(), require_actor(), response_id, payload, _key(), ip=_ip()
         )
         return response_json(response), 201 if created else 200
@@ -403,7 +403,7 @@ class Inclusion(MethodView):
     @responses_blp.errors(_ERRORS, 401, 403, 404, 409, 422)
     def post(self, data: dict[str, Any], response_id: uuid.UUID) -> dict[str, Any]:
         """Count a flagged answer anyway, with a reason (or withdraw that); audited"""
-        response = services.set_inclusion(
+        response = review.set_inclusion(
             db.session(),
             require_actor(),
             response_id,
@@ -423,7 +423,7 @@ class CallbackOutcomeResource(MethodView):
     @responses_blp.errors(_ERRORS, 401, 403, 404, 409, 422)
     def post(self, data: dict[str, Any], response_id: uuid.UUID) -> dict[str, Any]:
         """Record a callback: confirmed, not_reached or denied (denied leaves the score)"""
-        response = services.record_callback(
+        response = review.record_callback(
             db.session(),
             require_actor(),
             response_id,
@@ -443,7 +443,7 @@ class Contact(MethodView):
     @responses_blp.errors(_ERRORS, 401, 403, 404, 409, 422)
     def post(self, data: dict[str, Any], response_id: uuid.UUID) -> dict[str, str]:
         """The full number of an answer drawn for callback (team only; the read is audited)"""
-        phone = services.reveal_contact(
+        phone = review.reveal_contact(
             db.session(), require_actor(), response_id, _key(), reason=data["reason"], ip=_ip()
         )
         return {"phone": phone}

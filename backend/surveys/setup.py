@@ -80,7 +80,7 @@ surveys_cli = AppGroup("surveys", help="Customer surveys: retention of contact n
 def purge_contacts_command() -> None:
     """Delete phone numbers whose retention period ended (run it daily, e.g. from cron)."""
     from backend.extensions import db
-    from backend.surveys.services import purge_expired_contacts
+    from backend.surveys.review import purge_expired_contacts
 
     count = purge_expired_contacts(db.session())
     click.echo(f"{count} contact number(s) deleted.")

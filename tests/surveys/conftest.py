@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from backend.clients.models import Client, Site
 from backend.engagements.models import Engagement
-from backend.surveys import services
+from backend.surveys import answering
 from backend.surveys.models import SurveyCampaign, SurveyResponse
 from backend.users.models import Organisation, Role, User
 from tests.factories import (
@@ -53,9 +53,9 @@ class SurveyWorld:
 @pytest.fixture(autouse=True)
 def _fresh_public_cache() -> Iterator[None]:
     # Tests change campaigns behind the service's back (close dates): no stale cached survey.
-    services.forget_public()
+    answering.forget_public()
     yield
-    services.forget_public()
+    answering.forget_public()
 
 
 @pytest.fixture
@@ -190,7 +190,7 @@ def set_dates(db_session: Session, campaign_id: str, *, opens: datetime, closes:
     row = db_session.get_one(SurveyCampaign, uuid.UUID(campaign_id))
     row.opens_at, row.closes_at = opens, closes
     db_session.commit()
-    services.forget_public()
+    answering.forget_public()
 
 
 @pytest.fixture(autouse=True)

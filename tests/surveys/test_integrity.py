@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from backend.audit.models import AuditEntry
 from backend.surveys import crypto, logic
 from backend.surveys.models import CallbackOutcome, SurveyResponse
-from backend.surveys.services import purge_expired_contacts
+from backend.surveys.review import purge_expired_contacts
 from backend.surveys.setup import survey_settings
 from tests.factories import sign_in
 from tests.surveys.conftest import (
