@@ -227,12 +227,18 @@ def submit_online(
     one_time_code: str,
     device_token: str,
     other_tokens: Sequence[str | None],
+    form_nonce: str,
     started_at: datetime | None,
     client_address: str,
     key: bytes,
     now: datetime | None = None,
 ) -> Submission:
-    """Store one online answer: once per device, only while open, flags computed on arrival.
+    """Store one online answer: once per device and per served form, only while open.
+
+    ``form_nonce`` is the random id signed into the form when it was served: stored with the
+    answer under a unique (campaign, form) index, in the answer's own INSERT, so a page load
+    stores at most one answer even when posted again (or twice at once) with fresh device
+    tokens. The quality flags are computed on arrival.
 
     PIPL §14: the number is kept only with the explicit consent ticked beside it; without
     consent it is dropped (the answer itself is kept) and the thank-you page says so.
@@ -254,12 +260,22 @@ def submit_online(
         for token in (device_token, *other_tokens)
         if token
     }
-    # One round trip for both checks: this device's earlier answer, and the address's burst.
+    # One round trip for all checks: this device's earlier answer, this form's earlier answer
+    # (each on its own unique index), and the address's burst.
     answered = (
         sa.select(SurveyResponse.id)
         .where(
             SurveyResponse.campaign_id == survey.campaign_id,
             SurveyResponse.device_hash.in_(hashes),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    form_used = (
+        sa.select(SurveyResponse.id)
+        .where(
+            SurveyResponse.campaign_id == survey.campaign_id,
+            SurveyResponse.form_nonce == form_nonce,
         )
         .limit(1)
         .scalar_subquery()
@@ -275,8 +291,10 @@ def submit_online(
         .scalar_subquery()
     )
     connection = session.connection()
-    previous, earlier = connection.execute(sa.select(answered, earlier_count)).one()
-    if previous is not None:
+    previous, used, earlier = connection.execute(
+        sa.select(answered, form_used, earlier_count)
+    ).one()
+    if previous is not None or used is not None:
         raise AlreadyAnswered()
     code_row: SurveyCode | None = None
     if survey.requires_code:
@@ -299,6 +317,7 @@ def submit_online(
         "started_at": started_at,
         "received_at": now,
         "device_hash": device_hash(key, survey.campaign_id, device_token),
+        "form_nonce": form_nonce,
         "ip_hash": ip_hash,
         "flags": flags,
         "one_time_code_id": code_row.id if code_row is not None else None,
@@ -316,7 +335,7 @@ def submit_online(
         connection.execute(sa.insert(SurveyResponse), [row])
         session.commit()
     except IntegrityError as exc:
-        # The same device twice at once: the unique (campaign, device) index decided.
+        # The same device or the same form twice at once: a unique index decided.
         session.rollback()
         raise AlreadyAnswered() from exc
     return Submission(response_id, flags, None if not phone else number is not None)

@@ -112,6 +112,8 @@ class SurveyResponse(Base):
     __table_args__ = (
         # One answer per device per campaign (cookie + local storage token, hashed).
         sa.UniqueConstraint("campaign_id", "device_hash", name="uq_survey_responses_device"),
+        # One answer per served form: a page load cannot be submitted again with fresh devices.
+        sa.UniqueConstraint("campaign_id", "form_nonce", name="uq_survey_responses_form"),
         sa.Index("ix_survey_responses_campaign_ip", "campaign_id", "ip_hash", "received_at"),
         sa.CheckConstraint(
             "channel = 'online' OR (staff_absent AND entered_by_id IS NOT NULL)",
@@ -136,6 +138,9 @@ class SurveyResponse(Base):
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     #: HMAC of the device token (online only): the token itself is never stored.
     device_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    #: The random id signed into the served form (online only): each form stores one answer.
+    #: It needs no expiry of its own: the form's signed token expires (public.FORM_MAX_AGE).
+    form_nonce: Mapped[str | None] = mapped_column(sa.String(32))
     #: HMAC of the client address, for the burst flag; never the address itself.
     ip_hash: Mapped[str | None] = mapped_column(sa.String(64))
     #: Quality flags (too_fast, straight_lining, burst, outside_hours), each with its numbers.

@@ -7,8 +7,9 @@ budget is measured in tests/surveys/test_public_page.py). Without JavaScript eve
 on one long form and it still works; with it, one question per screen with progress and back.
 
 Answers are an ordinary form POST. The form carries a signed token with the instant the page
-was served (the "too fast" flag needs a start the client cannot fake) and the device token,
-which the script also keeps in localStorage and the server in a cookie: one answer per device.
+was served (the "too fast" flag needs a start the client cannot fake), the device token, which
+the script also keeps in localStorage and the server in a cookie (one answer per device), and a
+random form id stored with the answer (one answer per served form).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from backend.errors import (
     ValidationFailed,
 )
 from backend.extensions import db
-from backend.i18n import Language
+from backend.i18n import Language, request_language
 from backend.surveys import access, answering, campaigns, reads
 from backend.surveys.logic import CHINA
 from backend.surveys.posters import deadline_text
@@ -66,6 +67,11 @@ def _cookie_name(campaign_id: uuid.UUID) -> str:
 
 def _english() -> bool:
     return request.args.get("lang") == "en"
+
+
+def _english_too() -> bool:
+    """A Chinese message page also says it in English: the browser prefers English."""
+    return not _english() and request_language() is Language.EN
 
 
 def _nonce() -> str:
@@ -100,13 +106,16 @@ def _message(
     status: int,
     survey: answering.PublicSurvey | None = None,
     headers: dict[str, str] | None = None,
+    english: tuple[str, list[str]] | None = None,
 ) -> flask.Response:
+    """A short page (thanks, closed, already answered…); ``english``: the same said after it."""
     nonce = _nonce()
     html = render_template(
         "surveys/message.html",
         kind=kind,
         heading=heading,
         lines=lines,
+        english=english,
         title=survey.title if survey else "",
         site_name=survey.site_name if survey else "",
         en=_english(),
@@ -120,8 +129,23 @@ def _message(
 
 def _error_page(error: ApiError, survey: answering.PublicSurvey | None) -> flask.Response:
     en = _english()
-    language = Language.EN if en else Language.ZH_CN
-    text = MESSAGES[error.code].in_language(language)
+    heading, lines = _error_text(error, survey, en=en)
+    return _message(
+        error.code.value.lower(),
+        heading,
+        lines,
+        status=int(error.status),
+        survey=survey,
+        headers=error.headers,
+        english=_error_text(error, survey, en=True) if _english_too() else None,
+    )
+
+
+def _error_text(
+    error: ApiError, survey: answering.PublicSurvey | None, *, en: bool
+) -> tuple[str, list[str]]:
+    """The heading and lines of an error page, in English or Chinese."""
+    text = MESSAGES[error.code].in_language(Language.EN if en else Language.ZH_CN)
     headings = {
         ErrorCode.SURVEY_CLOSED: ("Survey closed", "调查已结束"),
         ErrorCode.SURVEY_NOT_OPEN: ("Not open yet", "调查尚未开始"),
@@ -137,14 +161,18 @@ def _error_page(error: ApiError, survey: answering.PublicSurvey | None) -> flask
         lines.append("Go back and check the answer." if en else "请返回检查后重新提交。")
     if error.code is ErrorCode.SURVEY_NOT_OPEN and survey is not None:
         lines.append(("Opens " if en else "开始时间：") + deadline_text(survey.opens_at))
-    return _message(
-        error.code.value.lower(),
-        en_heading if en else zh_heading,
-        lines,
-        status=int(error.status),
-        survey=survey,
-        headers=error.headers,
-    )
+    if error.code is ErrorCode.ALREADY_ANSWERED:
+        # Most often a real respondent who tapped twice or went back and sent the form again:
+        # reassure them that nothing was lost (the first answer counts).
+        lines = [
+            "Your answer was received: there is no need to send it again."
+            if en
+            else "您的答卷已收到，无需再次提交。",
+            "Each phone and each form can send one answer; the first one sent counts."
+            if en
+            else "每台设备、每份问卷只能提交一次，以第一次提交的答卷为准。",
+        ]
+    return (en_heading if en else zh_heading), lines
 
 
 #: Markers for the per-request values in a cached page. Passed as markup, so campaign text that
@@ -183,7 +211,8 @@ def _page_template(survey: answering.PublicSurvey, en: bool, big: bool) -> str:
 
 def _render_form(survey: answering.PublicSurvey, device: str) -> flask.Response:
     nonce = _nonce()
-    token = _serializer().dumps([survey.survey_site_id.hex, device])
+    # The form id makes each served form good for one answer (answering.submit_online).
+    token = _serializer().dumps([survey.survey_site_id.hex, device, secrets.token_urlsafe(16)])
     page = _page_template(survey, _english(), request.args.get("big") == "1")
     # Tokens and nonces are URL-safe base64: nothing in them needs escaping in HTML.
     html = page.replace(_TOKEN, token).replace(_DEVICE, device).replace(_NONCE, nonce)
@@ -273,9 +302,11 @@ def survey_answer(code: str) -> flask.Response:
         if unknown:
             raise ValidationFailed(details={name: ["unknown field"] for name in unknown[:5]})
         try:
-            (site_hex, served_device), issued = _serializer().loads(
+            (site_hex, served_device, form_nonce), issued = _serializer().loads(
                 form.get("t", ""), max_age=FORM_MAX_AGE, return_timestamp=True
             )
+            if not isinstance(form_nonce, str):
+                raise TypeError("form id")
         except (BadSignature, ValueError, TypeError) as exc:
             raise ValidationFailed(
                 details={"t": ["the page expired or was altered: scan the code again"]}
@@ -299,6 +330,7 @@ def survey_answer(code: str) -> flask.Response:
             one_time_code=form.get("code", ""),
             device_token=device,
             other_tokens=[served_device, cookie],
+            form_nonce=form_nonce,
             started_at=issued.replace(tzinfo=UTC) if issued.tzinfo is None else issued,
             client_address=client_ip() or "",
             key=survey_settings().contact_key,
@@ -308,28 +340,39 @@ def survey_answer(code: str) -> flask.Response:
     except ApiError as error:
         return _error_page(error, survey)
     en = _english()
+    heading, lines = _thanks_text(result.contact_stored, en=en)
+    response = _message(
+        "thanks",
+        heading,
+        lines,
+        status=200,
+        survey=survey,
+        english=_thanks_text(result.contact_stored, en=True) if _english_too() else None,
+    )
+    _set_device_cookie(response, survey, device)
+    return response
+
+
+def _thanks_text(contact_stored: bool | None, *, en: bool) -> tuple[str, list[str]]:
+    """The thank-you page's heading and lines; says whether the number was kept."""
     lines = [
         "Your answer was received. Thank you for helping us improve the service."
         if en
         else "您的答卷已提交。感谢您帮助我们改进服务。"
     ]
-    if result.contact_stored is False:
+    if contact_stored is False:
         lines.append(
             "Your phone number was not kept: the consent was not ticked."
             if en
             else "您未勾选同意，电话号码未保存。"
         )
-    elif result.contact_stored:
+    elif contact_stored:
         lines.append(
             "We may call you once to confirm this answer."
             if en
             else "我们可能会致电回访核实本答卷。"
         )
-    response = _message(
-        "thanks", "Thank you!" if en else "提交成功，谢谢", lines, status=200, survey=survey
-    )
-    _set_device_cookie(response, survey, device)
-    return response
+    return ("Thank you!" if en else "提交成功，谢谢"), lines
 
 
 # --------------------------------------------------------------------------- analysis page

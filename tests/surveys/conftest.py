@@ -60,6 +60,11 @@ def _fresh_public_cache() -> Iterator[None]:
 
 @pytest.fixture
 def world(db_session: Session) -> SurveyWorld:
+    return make_survey_world(db_session)
+
+
+def make_survey_world(db_session: Session) -> SurveyWorld:
+    """The world, committed (also on a database of a test's own)."""
     organisation = make_organisation(db_session)
     client = make_client(db_session, organisation=organisation, name="江西某污水处理工程有限公司")
     unit = make_unit(db_session, client=client)
@@ -83,8 +88,7 @@ def world(db_session: Session) -> SurveyWorld:
     )
     client_user = user(Role.CLIENT_USER, "孙委托")
     client_user.client_id = client.id
-    db_session.commit()
-    return SurveyWorld(
+    built = SurveyWorld(
         organisation=organisation,
         client=client,
         site=site,
@@ -101,6 +105,8 @@ def world(db_session: Session) -> SurveyWorld:
         client_user=client_user,
         shopper=user(Role.SHOPPER, "周暗访"),
     )
+    db_session.commit()
+    return built
 
 
 def campaign_body(world: SurveyWorld, **extra: Any) -> dict[str, Any]:
