@@ -15,7 +15,7 @@ from datetime import UTC, datetime, time, timedelta, timezone
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from backend.scoring.scheme import Band, Item, Scheme
+from backend.scoring.scheme import Band, Item, Scheme, Text
 
 #: China Standard Time (no daylight saving since 1991): opening hours are local times.
 CHINA = timezone(timedelta(hours=8), "CST")
@@ -27,8 +27,87 @@ SURVEY_MODE = "E"
 
 # --------------------------------------------------------------------------- questionnaire
 
-_NOUNS = {"people": ("工作人员", "staff"), "equipment": ("设备设施", "equipment and facilities")}
-_ENV = ("环境", "surroundings")
+#: Customer wording per (characteristic, dimension) of the service-characteristic table (§5.1,
+#: Annex 1): the six service-quality characteristics and the service norms the schemes share.
+#: Each is what a customer can judge of that item (read from the item's text): a phrase that
+#: takes 如何 after "与您的预期相比", and the English question after "Compared with what you
+#: expected".
+#: The characteristic's own name (功能性, 时间性…) is the standard's term, not a customer's word.
+_WORDING: dict[tuple[str, str | None], tuple[str, str]] = {
+    ("功能性", "people"): ("这里工作人员的业务能力", "how competent were the staff here"),
+    ("功能性", "equipment"): (
+        "这里设备设施的配备和性能",
+        "how well did the equipment and facilities here meet the service's needs",
+    ),
+    ("功能性", "environment"): (
+        "这里的场地布局和区域划分",
+        "how well laid out were the premises here",
+    ),
+    ("安全性", "people"): (
+        "这里工作人员的安全意识和操作规范",
+        "how safely did the staff here work",
+    ),
+    ("安全性", "equipment"): (
+        "这里设备设施的安全状况",
+        "how safe were the equipment and facilities here",
+    ),
+    ("安全性", "environment"): (
+        "这里环境的安全防护和应急措施",
+        "how well were the premises here protected against hazards and emergencies",
+    ),
+    ("时间性", "people"): (
+        "这里工作人员的办事效率和守时情况",
+        "how prompt and punctual were the staff here",
+    ),
+    ("时间性", "equipment"): (
+        "这里设备设施运行的稳定可靠程度",
+        "how reliably did the equipment and facilities here work",
+    ),
+    ("时间性", "environment"): (
+        "在这里办事的便捷顺畅程度",
+        "how easily could you get things done here without needless walking or waiting",
+    ),
+    ("舒适性", "people"): ("这里工作人员的服务态度", "how was the attitude of the staff here"),
+    ("舒适性", "equipment"): (
+        "这里设备设施使用起来的方便舒适程度",
+        "how convenient and comfortable were the equipment and facilities here to use",
+    ),
+    ("舒适性", "environment"): ("这里环境的舒适程度", "how comfortable were the surroundings here"),
+    ("经济性", "people"): (
+        "这里工作人员在节约费用、减少浪费方面做得",
+        "how well did the staff here keep costs and waste down",
+    ),
+    ("经济性", "equipment"): (
+        "这里设备设施在节能降耗方面做得",
+        "how well did the equipment and facilities here save energy",
+    ),
+    ("经济性", "environment"): (
+        "这里在节能、节水、节材方面做得",
+        "how well did the premises here save energy, water and materials",
+    ),
+    ("文明性", "people"): (
+        "这里工作人员的仪表和言谈举止",
+        "how were the appearance and manners of the staff here",
+    ),
+    ("文明性", "equipment"): (
+        "这里设备设施的人性化程度",
+        "how considerately were the equipment and facilities here designed for their users",
+    ),
+    ("文明性", "environment"): (
+        "这里环境的文明氛围",
+        "how respectful and welcoming did the surroundings here feel",
+    ),
+    ("服务规范", None): (
+        "这里接待受理、组织实施、验收结算和售后服务的规范程度",
+        "how well organised was the service here, from reception to after-sales",
+    ),
+}
+#: Who or what a dimension's item is about, in customers' words (the scheme says 人员 / People).
+_SUBJECTS = {
+    "people": ("工作人员", "staff"),
+    "equipment": ("设备设施", "equipment and facilities"),
+    "environment": ("环境", "surroundings"),
+}
 
 
 def survey_items(scheme: Scheme) -> dict[str, Item]:
@@ -56,23 +135,37 @@ def default_questions(scheme: Scheme) -> list[dict[str, str]]:
         for item in characteristic.items:
             if item.code not in ratable:
                 continue
-            if item.dimension in _NOUNS:
-                noun_zh, noun_en = _NOUNS[item.dimension]
-            elif item.dimension == "environment":
-                noun_zh, noun_en = _ENV
-            else:
-                title = item.title or characteristic.title
-                noun_zh, noun_en = title.zh, title.en.lower()
+            zh, en = _wording(scheme, characteristic.title, item.dimension)
             out.append(
                 {
                     "item": item.code,
-                    "zh": f"与您的预期相比，这里的{noun_zh}在“{characteristic.title.zh}”方面"
-                    "表现如何？",  # noqa: RUF001 - Chinese question mark
-                    "en": f"Compared with what you expected, how did the {noun_en} here do on "
-                    f"{characteristic.title.en.lower()}?",
+                    "zh": f"与您的预期相比，{zh}如何？",  # noqa: RUF001 - Chinese punctuation
+                    "en": f"Compared with what you expected, {en}?",
                 }
             )
     return out
+
+
+def _wording(scheme: Scheme, characteristic: Text, dimension: str | None) -> tuple[str, str]:
+    """What the question asks about: customer wording, else the characteristic by its name.
+
+    Never the item's own title: it may be an activity of the organisation (7.1 "制定服务规范",
+    establishing service norms), which reads wrongly as the subject of a question.
+    """
+    known = _WORDING.get((characteristic.zh, dimension))
+    if known is not None:
+        return known
+    name_zh, name_en = characteristic.zh, characteristic.en.lower()
+    if dimension is None:
+        return f"这里在“{name_zh}”方面的表现", f"how did the service here do on {name_en}"
+    subject = _SUBJECTS.get(dimension)
+    if subject is None:
+        label = scheme.service.dimensions.get(dimension) if scheme.service else None
+        subject = (label.zh, label.en.lower()) if label else (dimension, dimension)
+    return (
+        f"这里{subject[0]}在“{name_zh}”方面的表现",
+        f"how did the {subject[1]} here do on {name_en}",
+    )
 
 
 def scale_labels(scheme: Scheme, item_code: str) -> list[tuple[int, str, str]]:

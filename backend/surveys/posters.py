@@ -18,6 +18,7 @@ import qrcode.image.svg  # type: ignore[import-untyped]
 from backend.surveys.logic import CHINA
 
 FONT = "STSong-Light"
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def _qr(url: str, box_size: int = 10) -> qrcode.QRCode:
@@ -44,8 +45,12 @@ def qr_svg(url: str) -> bytes:
     return svg.encode("utf-8")
 
 
-def deadline_text(closes_at: datetime) -> str:
+def deadline_text(closes_at: datetime, *, en: bool = False) -> str:
+    """An instant as respondents read it: Beijing time, in Chinese or English."""
     local = closes_at.astimezone(CHINA)
+    if en:
+        month = _MONTHS[local.month - 1]  # not %b: that follows the server's locale
+        return f"{local.day} {month} {local.year}, {local:%H:%M} (Beijing time)"
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
 
 
@@ -89,9 +94,16 @@ def poster_pdf(
         return y - float(h)
 
     y = height - 25 * mm
-    y = paragraph("顾客满意度调查", 30, y) - 6 * mm
-    y = paragraph(title, 18, y) - 3 * mm
-    y = paragraph(f"服务网点：{site_name}", 14, y) - 8 * mm
+    if "调查" in title:
+        # The title already says what it is ("… 顾客满意度调查"): not twice. On one line when
+        # it fits at 16 pt or more (a Chinese character is one em wide), so no word is left alone.
+        size = max(16.0, min(26.0, text_width / max(len(title), 1)))
+        y = paragraph(title, size, y) - 4 * mm
+    else:
+        y = paragraph("顾客满意度调查", 30, y) - 6 * mm
+        y = paragraph(title, 18, y) - 3 * mm
+    # 场所, as everywhere in the product: a site may be a project office, not a shop (网点).
+    y = paragraph(f"服务场所：{site_name}", 14, y) - 8 * mm
 
     # The code, centred, 80 mm wide, as vector squares.
     matrix = _qr(url).get_matrix()

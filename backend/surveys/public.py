@@ -44,7 +44,8 @@ from backend.errors import (
 )
 from backend.extensions import db
 from backend.i18n import Language, request_language
-from backend.surveys import access, answering, campaigns, reads
+from backend.surveys import access, answering, campaigns, logic, reads
+from backend.surveys.fields import MAX_COMMENT
 from backend.surveys.logic import CHINA
 from backend.surveys.posters import deadline_text
 from backend.surveys.setup import survey_settings
@@ -156,11 +157,11 @@ def _error_text(
     en_heading, zh_heading = headings.get(error.code, ("Cannot take this answer", "无法提交"))
     lines = [text]
     if error.code is ErrorCode.VALIDATION_ERROR:
-        for field, messages in error.details.items():
-            lines.append(f"{field}: {'; '.join(str(m) for m in messages)}")
+        # The respondent's words, not the field names and messages the API gives.
+        lines = list(dict.fromkeys(_problem(field, survey, en) for field in error.details))
         lines.append("Go back and check the answer." if en else "请返回检查后重新提交。")
     if error.code is ErrorCode.SURVEY_NOT_OPEN and survey is not None:
-        lines.append(("Opens " if en else "开始时间：") + deadline_text(survey.opens_at))
+        lines.append(("Opens " if en else "开始时间：") + deadline_text(survey.opens_at, en=en))
     if error.code is ErrorCode.ALREADY_ANSWERED:
         # Most often a real respondent who tapped twice or went back and sent the form again:
         # reassure them that nothing was lost (the first answer counts).
@@ -199,7 +200,7 @@ def _page_template(survey: answering.PublicSurvey, en: bool, big: bool) -> str:
         nonce=_NONCE,
         en=en,
         big=big,
-        deadline=deadline_text(survey.closes_at),
+        deadline=deadline_text(survey.closes_at, en=en),
         retention=survey.retention_days,
     )
     with _pages_lock:
@@ -353,6 +354,38 @@ def survey_answer(code: str) -> flask.Response:
     return response
 
 
+def _problem(field: str, survey: answering.PublicSurvey | None, en: bool) -> str:
+    """What is wrong with one field of the survey form, said to the respondent."""
+    numbers = {f"q.{q.item}": n for n, q in enumerate(survey.questions, 1)} if survey else {}
+    if field in numbers:
+        n = numbers[field]
+        return (
+            f"Question {n}: choose one of the answers."
+            if en
+            else f"第 {n} 题的答案无效，请重新选择。"
+        )
+    if field == "answers":
+        return "Answer at least one question." if en else "请至少回答一道题。"
+    if field == "comment":
+        return (
+            f"The comment can be at most {MAX_COMMENT} characters."
+            if en
+            else f"意见或建议最多 {MAX_COMMENT} 字。"
+        )
+    if field == "phone":
+        return (
+            "Phone: enter an 11-digit mobile number or a landline number with its area code."
+            if en
+            else "回访电话格式不正确：请填写 11 位手机号或带区号的固定电话。"
+        )
+    # The signed token ("t"), or fields the page never had: an old, altered or foreign form.
+    return (
+        "The page expired or was altered: scan the code again."
+        if en
+        else "页面已过期或内容不完整，请重新扫码后填写。"
+    )
+
+
 def _thanks_text(contact_stored: bool | None, *, en: bool) -> tuple[str, list[str]]:
     """The thank-you page's heading and lines; says whether the number was kept."""
     lines = [
@@ -378,13 +411,28 @@ def _thanks_text(contact_stored: bool | None, *, en: bool) -> tuple[str, list[st
 # --------------------------------------------------------------------------- analysis page
 
 
-#: The quality flags in Chinese, for the analysis page.
+#: The survey's enumerations as the staff pages show them (Chinese, English): never a raw value.
 FLAG_NAMES = {
-    "too_fast": "答题过快",
-    "straight_lining": "全部同一选项",
-    "burst": "同一地址集中提交",
-    "outside_hours": "营业时间外",
+    "too_fast": ("答题过快", "Answered too fast"),
+    "straight_lining": ("全部同一选项", "Same answer throughout"),
+    "burst": ("同一地址集中提交", "Many answers from one address"),
+    "outside_hours": ("营业时间外", "Outside opening hours"),
 }
+STATE_NAMES = {
+    "not_open": ("未开始", "Not open yet"),
+    "open": ("进行中", "Open"),
+    "closed": ("已结束", "Closed"),
+}
+CHANNEL_NAMES = {"online": ("线上", "Online"), "offline": ("面访", "Face to face")}
+EXCLUSION_NAMES = {
+    "flagged": ("质量标记", "Flagged"),
+    "callback_denied": ("回访否认", "Denied at callback"),
+}
+
+
+def _named(names: dict[str, tuple[str, str]], key: str) -> tuple[str, str]:
+    """(Chinese, English) for an enumeration's value; an unknown one is said to be unknown."""
+    return names.get(key, ("未知", "Unknown"))
 
 
 @blp.get("/surveys")
@@ -395,7 +443,14 @@ def campaigns_page() -> flask.Response:
     if actor is None:
         return _finish(render_template("surveys/login.html", nonce=nonce), nonce, 401)
     rows = reads.analysable_campaigns(db.session(), actor)
-    html = render_template("surveys/index.html", nonce=nonce, rows=rows, user=actor.user)
+    html = render_template(
+        "surveys/index.html",
+        nonce=nonce,
+        rows=rows,
+        user=actor.user,
+        states=STATE_NAMES,
+        named=_named,
+    )
     return _finish(html, nonce)
 
 
@@ -412,8 +467,11 @@ def analysis_page(campaign_id: uuid.UUID) -> flask.Response:
         return _finish(html, nonce, 401)
     session = db.session()
     try:
-        campaign, _ = access.campaign_for(session, actor, campaign_id, access.Need.ANALYSIS)
+        campaign, engagement = access.campaign_for(
+            session, actor, campaign_id, access.Need.ANALYSIS
+        )
         result = campaign_analysis(session, actor, campaign_id)
+        scheme = campaigns.scheme_of(session, engagement)
     except ApiError as error:
         return _message(
             error.code.value.lower(),
@@ -436,18 +494,26 @@ def analysis_page(campaign_id: uuid.UUID) -> flask.Response:
     channel_chart = charts.bars(
         [
             (
-                "线上 online",
+                " ".join(CHANNEL_NAMES["online"]),
                 channels["online"]["score"],
                 f"{charts.score_text(channels['online']['score'])} "
                 f"(n={channels['online']['counted']})",
             ),
             (
-                "面访 face to face",
+                " ".join(CHANNEL_NAMES["offline"]),
                 channels["offline"]["score"],
                 f"{charts.score_text(channels['offline']['score'])} "
                 f"(n={channels['offline']['counted']})",
             ),
         ]
+    )
+    # The levels as the customers saw them, lowest first (1 远低于预期 … 5 远高于预期).
+    first = next(iter(campaign.questions), None)
+    ratable = logic.survey_items(scheme)
+    levels = (
+        {str(level): f"{level} {zh}" for level, zh, _ in logic.scale_labels(scheme, first["item"])}
+        if first is not None and first["item"] in ratable
+        else {}
     )
     html = render_template(
         "surveys/analysis.html",
@@ -457,7 +523,12 @@ def analysis_page(campaign_id: uuid.UUID) -> flask.Response:
         charts=charts,
         site_chart=site_chart,
         channel_chart=channel_chart,
+        distribution=charts.distribution(result["overall"]["questions"], labels=levels),
+        named=_named,
         flag_names=FLAG_NAMES,
+        state_names=STATE_NAMES,
+        channel_names=CHANNEL_NAMES,
+        exclusion_names=EXCLUSION_NAMES,
         beijing=lambda at: at.astimezone(CHINA).strftime("%m-%d %H:%M"),
         staff=actor.role.value != "client_user",
         user=actor.user.display_name,

@@ -165,3 +165,38 @@ def test_a_customer_answers_the_whole_questionnaire_on_a_small_phone(
     phone.evaluate("document.getElementById('f').submit()")
     phone.locator("#already_answered").wait_for()
     assert len(stored(app)) == before + 1
+
+
+def test_the_levels_run_from_1_to_5_and_the_consent_warning_leaves_once_ticked(
+    phone: Page, survey_server: tuple[str, Flask]
+) -> None:
+    base, _ = survey_server
+    phone.goto(f"{base}/s/demo")
+
+    # The documents' order, top to bottom: 1 远低于预期 … 5 远高于预期, then 不适用.
+    options = [" ".join(t.split()) for t in phone.locator("#q0 label.o").all_inner_texts()]
+    assert options == [
+        "1 远低于预期",
+        "2 低于预期",
+        "3 符合预期",
+        "4 高于预期",
+        "5 远高于预期",
+        "– 不适用 / 未接触",
+    ]
+    total = phone.locator("fieldset.q").count() - 1
+    for index in range(total):
+        phone.locator(f'#q{index} input[value="3"]').locator("xpath=..").tap()
+        phone.locator(f"#q{index + 1}" if index + 1 < total else "#last").wait_for(state="visible")
+    phone.locator("#phone").fill("13812345678")
+    phone.locator("button.s").tap()
+    warning = phone.locator("#cw")
+    assert warning.is_visible()
+
+    phone.locator("#consent").check()
+
+    # Ticked: the warning goes at once, before any new submit.
+    assert warning.is_hidden()
+    phone.locator("#consent").uncheck()
+    phone.locator("#phone").fill("")
+    phone.locator("button.s").tap()
+    phone.locator("#thanks").wait_for()

@@ -23,7 +23,9 @@ def test_a_campaign_gets_the_default_questionnaire_from_the_scheme(
         "7.1",
     ]
     first = campaign["questions"][0]
-    assert first["zh"] == "与您的预期相比，这里的工作人员在“功能性”方面表现如何？"  # noqa: RUF001
+    # Issue 9 (C6) changed the generated wording to customers' words (tests/surveys/
+    # test_questionnaire.py checks every item of every scheme).
+    assert first["zh"] == "与您的预期相比，这里工作人员的业务能力如何？"  # noqa: RUF001
     assert first["en"].startswith("Compared with what you expected")
     assert campaign["state"] == "open"
     assert [s["target"] for s in campaign["sites"]] == [30, 20]
