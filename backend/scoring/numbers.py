@@ -83,6 +83,17 @@ def show_against(value: Fraction, threshold: Fraction, places: int = 2) -> str:
     return shown
 
 
+def decimal_text(value: Fraction) -> str:
+    """A scheme number as decimal text (``1/5`` → ``0.2``, ``5`` → ``5``) for messages and the API.
+
+    Scheme files write decimals, so their fractions terminate; any other is shown to 28 digits.
+    """
+    if value.denominator == 1:
+        return str(value.numerator)
+    dec = Decimal(value.numerator) / Decimal(value.denominator)
+    return format(dec.normalize(), "f")
+
+
 def to_float(value: Fraction | None) -> float | None:
     """The float nearest to an exact value (Python's int/int division is correctly rounded)."""
     if value is None:
