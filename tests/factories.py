@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import sqlalchemy as sa
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
@@ -26,7 +25,7 @@ from backend.engagements.models import (
     TeamRole,
 )
 from backend.schemes.models import SchemeVersion
-from backend.scoring import parse_scheme
+from backend.schemes.services import import_scheme
 from backend.users.models import Organisation, Role, User
 
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -151,27 +150,13 @@ def make_site(
 
 
 def make_scheme_version(session: Session, *, name: str = "cts-tbsc034-2026.yaml") -> SchemeVersion:
-    """The scheme file ``schemes/<name>`` as a stored version (the existing row if imported)."""
+    """The scheme file ``schemes/<name>`` as a stored version (the existing row if imported).
+
+    Imported the way the command line does it (``fieldcert scheme import``: no actor), so a test
+    row is exactly what the service stores, audit entry included.
+    """
     raw = (SCHEMES_DIR / name).read_bytes()
-    scheme = parse_scheme(raw, name)
-    existing = session.scalars(
-        sa.select(SchemeVersion).where(SchemeVersion.content_hash == scheme.content_hash)
-    ).first()
-    if existing is not None:
-        return existing
-    row = SchemeVersion(
-        id=uuid.uuid4(),
-        scheme_id=scheme.id,
-        version=scheme.version,
-        content_hash=scheme.content_hash,
-        title_zh=scheme.title.zh,
-        title_en=scheme.title.en,
-        status=scheme.status,
-        source_text=raw.decode("utf-8"),
-    )
-    session.add(row)
-    session.commit()
-    return row
+    return import_scheme(session, None, raw, source=name).scheme_version
 
 
 def make_engagement(
