@@ -13,6 +13,7 @@ import marshmallow as ma
 
 from backend.api import Schema
 from backend.evaluations.models import EvaluationStatus
+from backend.evaluations.ratings import wire_ratings
 from backend.schemes.schemas import TextSchema
 
 #: Certification modes (GB/T 27207, DOMAIN.md "Certification modes").
@@ -194,11 +195,32 @@ class StoredEvidenceLinkSchema(Schema):
     item = ma.fields.String(dump_only=True, allow_none=True)
 
 
+class StoredRatingsField(ma.fields.Dict):
+    """A version's ratings as the API answers them: α and score as JSON numbers (docs/sync.md).
+
+    The database keeps them as decimal text; the answer gives the number that text was, in the
+    shape ``fieldcert score`` reads, so an evaluation can be scored from the API's answer as is.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            dump_only=True,
+            metadata={
+                "description": 'Item code → {"level": n} | {"alpha": x} | {"score": x} | '
+                '{"met": true} | {"na": true, "reason": "..."}; α and score are JSON numbers.'
+            },
+            **kwargs,
+        )
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else wire_ratings(value)
+
+
 class EvaluationVersionSchema(Schema):
     """One version of an evaluation's content, as recorded (never changed afterwards)."""
 
     number = ma.fields.Integer(dump_only=True)
-    ratings = ma.fields.Dict(dump_only=True)
+    ratings = StoredRatingsField()
     notes = ma.fields.String(dump_only=True)
     item_notes = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), dump_only=True)
     started_at = ma.fields.DateTime(dump_only=True, allow_none=True)
@@ -266,7 +288,7 @@ class ClientVersionSchema(Schema):
     """Content as the evaluated organisation may see it: no GPS track, no visit times."""
 
     number = ma.fields.Integer(dump_only=True)
-    ratings = ma.fields.Dict(dump_only=True)
+    ratings = StoredRatingsField()
     notes = ma.fields.String(dump_only=True)
     item_notes = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), dump_only=True)
     evidence = ma.fields.List(ma.fields.Nested(ClientEvidenceLinkSchema), dump_only=True)

@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from backend.auth.access import Actor
 from backend.clients.models import Site
 from backend.evaluations.models import Evaluation, EvaluationStatus, EvaluationVersion
-from backend.evaluations.services import engagement_access, load_scheme_version, scoring_ratings
+from backend.evaluations.ratings import scoring_ratings
+from backend.evaluations.services import engagement_access, load_scheme_version
 from backend.scoring import Scheme, parse_input
 from backend.scoring.engine import EvaluationScore, score_service
 from backend.scoring.numbers import to_float

@@ -31,7 +31,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -67,6 +66,7 @@ from backend.evaluations.models import (
     EvaluationStatus,
     EvaluationVersion,
 )
+from backend.evaluations.ratings import stored_ratings
 from backend.evidence.models import EvaluationEvidence, Evidence
 from backend.schemes import services as schemes
 from backend.schemes.models import SchemeVersion
@@ -112,38 +112,6 @@ def iso_utc(value: datetime | None) -> str | None:
     if value is None:
         return None
     return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def _decimal_text(value: Any) -> Any:
-    """A JSON number as the decimal text it was written as (``0.75`` → ``"0.75"``).
-
-    α and scores are stored as text so that no float rounding sits between what the phone sent
-    and the exact value the scoring core reads back (``Decimal``); other values are kept as sent.
-    """
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return value
-    return str(value) if isinstance(value, int) else repr(value)
-
-
-def _stored_ratings(raw: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    return {
-        code: {
-            key: _decimal_text(value) if key in ("alpha", "score") else value
-            for key, value in rating.items()
-        }
-        for code, rating in raw.items()
-    }
-
-
-def scoring_ratings(stored: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Stored ratings as scoring input: α and score texts back to exact ``Decimal``."""
-    return {
-        code: {
-            key: Decimal(value) if key in ("alpha", "score") and isinstance(value, str) else value
-            for key, value in rating.items()
-        }
-        for code, rating in stored.items()
-    }
 
 
 @dataclass(frozen=True)
@@ -196,7 +164,7 @@ def apply_payload(payload: Mapping[str, Any], base: Content) -> Content:
         return convert(payload[name]) if name in payload else getattr(base, name)
 
     return Content(
-        ratings=given("ratings", _stored_ratings),
+        ratings=given("ratings", stored_ratings),
         notes=given("notes", str),
         item_notes=given("item_notes", dict),
         started_at=given("started_at", lambda v: v),

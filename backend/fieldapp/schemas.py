@@ -21,18 +21,21 @@ class EngagementPacketSchema(Schema):
     scheme = ma.fields.Nested(FieldSchemeSchema, dump_only=True)
 
 
+def _alpha(description: str) -> ma.fields.Raw:
+    """An α of the scheme as a JSON number (0.2, 1), as the scheme file writes it."""
+    return ma.fields.Raw(dump_only=True, metadata={"type": "number", "description": description})
+
+
 class AlphaBandSchema(Schema):
-    """One Likert level and the α interval it stands for (§5.1.1 2)), decimals as strings."""
+    """One Likert level and the α interval it stands for (§5.1.1 2)); α values are JSON numbers."""
 
     level = ma.fields.Integer(dump_only=True)
     label = ma.fields.Nested(TextSchema, dump_only=True)
-    min = ma.fields.String(dump_only=True)
+    min = _alpha("The band's lower end.")
     min_inclusive = ma.fields.Boolean(dump_only=True)
-    max = ma.fields.String(dump_only=True)
+    max = _alpha("The band's upper end.")
     max_inclusive = ma.fields.Boolean(dump_only=True)
-    level_alpha = ma.fields.String(
-        dump_only=True, metadata={"description": "The α a bare level counts as."}
-    )
+    level_alpha = _alpha("The α a bare level counts as.")
 
 
 class ScaleWithBandsSchema(Schema):

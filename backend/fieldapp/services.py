@@ -9,8 +9,6 @@ no assignments, so they read it per engagement here.
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,6 +21,7 @@ from backend.engagements.services import get_engagement_for, scheme_packet
 from backend.errors import Forbidden, NotFound
 from backend.schemes.models import SchemeVersion
 from backend.schemes.services import parsed_scheme
+from backend.scoring.numbers import decimal_text, json_number
 from backend.scoring.scheme import Text
 from backend.users.models import Role
 
@@ -75,13 +74,6 @@ def engagement_packet(session: Session, actor: Actor, engagement_id: uuid.UUID) 
 SCALE_READERS: frozenset[Role] = READERS | {Role.SHOPPER}
 
 
-def _decimal(value: Fraction) -> str:
-    """An exact decimal string (scheme files write decimals; α bands end in tenths)."""
-    if value.denominator == 1:
-        return str(value.numerator)
-    return format((Decimal(value.numerator) / Decimal(value.denominator)).normalize(), "f")
-
-
 def _text(text: Text) -> dict[str, str]:
     return {"zh": text.zh, "en": text.en}
 
@@ -116,14 +108,14 @@ def scheme_scales(
                 {
                     "level": band.level,
                     "label": _text(band.label),
-                    "min": _decimal(band.low),
+                    "min": json_number(band.low),
                     "min_inclusive": band.low_inclusive,
-                    "max": _decimal(band.high),
+                    "max": json_number(band.high),
                     "max_inclusive": band.high_inclusive,
-                    "level_alpha": _decimal(band.level_alpha),
+                    "level_alpha": json_number(band.level_alpha),
                 }
                 for band in scale.bands
             ],
-            "maximum": None if scale.maximum is None else _decimal(scale.maximum),
+            "maximum": None if scale.maximum is None else decimal_text(scale.maximum),
         }
     return list(scales.values())

@@ -94,6 +94,25 @@ def decimal_text(value: Fraction) -> str:
     return format(dec.normalize(), "f")
 
 
+def json_number(value: str | Decimal | Fraction) -> int | float:
+    """An exact decimal as the JSON number that prints as it (``"0.75"`` → 0.75, ``"5"`` → 5).
+
+    For α and scores that came in as JSON numbers, kept as decimal text, and go back out as JSON
+    numbers: a float prints as the shortest decimal that reads back as it (Python's ``repr``,
+    JavaScript's ``JSON.stringify``), so ``"0.83"`` is written as ``0.83`` again, and whoever reads
+    it with ``parse_float=Decimal`` has the exact value the server stored. Text without a point or
+    an exponent stays an integer (``"1"`` → 1, ``"1.0"`` → 1.0).
+    """
+    if isinstance(value, str):
+        value = Decimal(value)
+    if isinstance(value, Decimal):
+        # Exponent 0: written without a point ("5"), so an integer again.
+        return int(value) if value.as_tuple().exponent == 0 else float(value)
+    if value.denominator == 1:
+        return value.numerator
+    return value.numerator / value.denominator  # int / int is correctly rounded
+
+
 def to_float(value: Fraction | None) -> float | None:
     """The float nearest to an exact value (Python's int/int division is correctly rounded)."""
     if value is None:

@@ -62,8 +62,9 @@ def test_first_create_answers_201_with_the_etag_of_version_1(
     assert body["version"] == 1
     assert body["evaluator"]["id"] == str(world.shopper.user.id)
     assert body["device_id"] == str(world.shopper.device.id)
-    # α is kept as the decimal text the phone sent; times in one UTC spelling.
-    assert body["content"]["ratings"]["1.2"] == {"alpha": "0.75"}
+    # α is answered as the JSON number the phone sent (issue 9, C8: it was the text "0.75");
+    # times in one UTC spelling.
+    assert body["content"]["ratings"]["1.2"] == {"alpha": 0.75}
     fix_time = (VISIT_START + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S.000000Z")
     assert body["content"]["gps_fixes"][0]["captured_at"] == fix_time
     assert _count(db_session, Evaluation, evaluation_id) == 1

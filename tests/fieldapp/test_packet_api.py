@@ -78,15 +78,18 @@ def test_scales_give_each_likert_level_its_alpha_band(client: FlaskClient, world
     assert response.status_code == 200, response.get_json()
     likert = next(scale for scale in response.get_json() if scale["kind"] == "alpha_bands")
     first, second = likert["bands"][0], likert["bands"][1]
-    # §5.1.1 2): level 1 is 0 <= α <= 0.2, level 2 is 0.2 < α <= 0.4.
+    # §5.1.1 2): level 1 is 0 <= α <= 0.2, level 2 is 0.2 < α <= 0.4; α as JSON numbers
+    # (issue 9, C8: they were the texts "0", "0.2", ...).
     assert (first["min"], first["min_inclusive"], first["max"], first["max_inclusive"]) == (
-        "0",
+        0,
         True,
-        "0.2",
+        0.2,
         True,
     )
-    assert (second["min"], second["min_inclusive"], second["max"]) == ("0.2", False, "0.4")
-    assert second["level_alpha"] == "0.4"
+    assert (second["min"], second["min_inclusive"], second["max"]) == (0.2, False, 0.4)
+    assert second["level_alpha"] == 0.4
+    text = response.get_data(as_text=True)
+    assert '"level_alpha":0.4' in text.replace(" ", "") and '"min":"' not in text
     assert second["label"]["zh"]
 
 

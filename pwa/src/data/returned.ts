@@ -43,8 +43,8 @@ export function returnCommentOf(events: EvaluationDetail['events']): string | nu
 }
 
 /**
- * The server keeps α as the decimal text it was sent as ("0.75"); the API takes α as a JSON
- * number (docs/sync.md), so turn it back into one before the shopper edits and resends it.
+ * α is a JSON number in and out (docs/sync.md); a server before issue 9 answered it as text
+ * ("0.75"), so text is still turned back into a number before the shopper edits and resends it.
  */
 export function ratingsFromServer(ratings: Record<string, unknown>): Record<string, Rating> {
   const out: Record<string, Rating> = {};

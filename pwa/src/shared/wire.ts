@@ -184,7 +184,7 @@ const ISO_WITH_OFFSET = /^\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]
 
 /**
  * A field's value in one spelling, so the phone's copy and the server's compare equal when they
- * mean the same: α as a number (the server keeps it as text), times as epoch milliseconds (the
+ * mean the same: α as a number (older servers answered text), times as epoch milliseconds (the
  * server answers in UTC), object keys sorted.
  */
 function normalise(value: unknown, key = ''): unknown {

@@ -50,18 +50,18 @@ export function formatMetres(metres: number): string {
 /** A Likert band as the standard writes it, e.g. `0.2 < α ≤ 0.4` (§5.1.1 2)). */
 export interface AlphaBand {
   level: number;
-  min: string;
+  min: number;
   min_inclusive: boolean;
-  max: string;
+  max: number;
   max_inclusive: boolean;
-  level_alpha: string;
+  level_alpha: number;
 }
 
 export function describeBand(band: AlphaBand): string {
   return `${band.min} ${band.min_inclusive ? '≤' : '<'} α ${band.max_inclusive ? '≤' : '<'} ${band.max}`;
 }
 
-/** Whether an exact α lies in the band (decimal strings compared as numbers: tenths suffice). */
+/** Whether an exact α lies in the band (Number(): a copy cached from an older server has text). */
 export function bandContains(band: AlphaBand, alpha: number): boolean {
   const min = Number(band.min);
   const max = Number(band.max);

@@ -73,11 +73,12 @@ export interface ScaleWithBands {
   bands: {
     level: number;
     label: Text;
-    min: string;
+    /** α values are JSON numbers (issue 9, C8). */
+    min: number;
     min_inclusive: boolean;
-    max: string;
+    max: number;
     max_inclusive: boolean;
-    level_alpha: string;
+    level_alpha: number;
   }[];
   maximum: string | null;
 }
@@ -135,7 +136,7 @@ export interface Evaluation extends EvaluationSummary {
   status_reason: string | null;
   content: {
     number: number;
-    ratings: Record<string, { level?: number; alpha?: number | string; na?: boolean; reason?: string }>;
+    ratings: Record<string, { level?: number; alpha?: number; na?: boolean; reason?: string }>;
     notes: string;
     item_notes: Record<string, string>;
     started_at: string | null;

@@ -3,11 +3,11 @@ import { bandContains, describeBand, levelOfAlpha, mapLinks } from '../../src/ui
 
 const bands = [1, 2, 3, 4, 5].map((level) => ({
   level,
-  min: level === 1 ? '0' : String((level - 1) / 5),
+  min: level === 1 ? 0 : (level - 1) / 5,
   min_inclusive: level === 1,
-  max: String(level / 5),
+  max: level / 5,
   max_inclusive: true,
-  level_alpha: String(level / 5),
+  level_alpha: level / 5,
 }));
 
 describe('α bands (§5.1.1 2))', () => {
