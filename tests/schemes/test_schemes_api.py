@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -185,6 +186,24 @@ def test_a_scheme_id_longer_than_the_column_is_refused_not_crashed(
     assert response.get_json()["details"]["problems"] == [
         {"path": "id", "message": "longer than 100 characters"}
     ]
+
+
+def test_a_value_of_the_wrong_kind_is_refused_not_crashed(
+    client: FlaskClient, db_session: Session, organisation: Organisation
+) -> None:
+    # The reader used to iterate this number (TypeError, a 500): now a problem at its path.
+    as_role(client, db_session, organisation, Role.ADMIN)
+    raw = re.sub(rb"\n  dimensions:\n(    .*\n){3}", b"\n  dimensions: 5\n", TBSC034, count=1)
+    assert raw != TBSC034
+
+    response = post_scheme(client, raw)
+
+    assert response.status_code == 422
+    assert response.get_json()["code"] == "SCHEME_INVALID"
+    assert {"path": "service.dimensions", "message": "must be a mapping, got the number 5"} in (
+        response.get_json()["details"]["problems"]
+    )
+    assert versions(db_session) == []
 
 
 def test_a_json_body_is_an_unsupported_media_type(

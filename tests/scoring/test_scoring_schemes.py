@@ -365,3 +365,42 @@ def test_deeply_nested_yaml_is_a_scheme_error_not_a_crash() -> None:
     with pytest.raises(SchemeError) as info:
         parse_scheme(nested, "deep.yaml")
     assert "deep.yaml: nested too deeply to be a scheme" in str(info.value)
+
+
+#: A value of the wrong kind where the reader used it before checking it: each was a TypeError
+#: or an AssertionError (a 500 when imported through the API), now a problem at its path.
+WRONG_KIND: list[tuple[str, tuple[Any, ...], Any, str, str]] = [
+    ("tbsc034", (*CLAUSE0, "points_by_level"), None,
+     "management.chapters[0].clauses[0].points_by_level", "must be a list"),
+    ("cqc", ("conformity", "rectified_cap"), [], "conformity.rectified_cap", "unknown judgement"),
+    ("cqc", ("modes", "used", "initial", 0), [], "modes.used.initial[0]", "unknown mode"),
+    ("tbsc034", ("service", "dimensions"), 5, "service.dimensions", "must be a mapping"),
+    ("tbsc034", (*CHAR0, "items"), 5, "service.characteristics[0].items", "must be a list"),
+    ("tbsc034", ("service", "characteristics"), 5, "service.characteristics", "must be a list"),
+    ("tbsc034", (*CHAR0, "items", 0, "dimension"), [],
+     "service.characteristics[0].items[0].dimension", "unknown dimension"),
+    ("cqc", ("timing", "suggestion", "rules", 0, "judgement"), [],
+     "timing.suggestion.rules[0].judgement", "unknown judgement"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "where", "value", "path", "words"), WRONG_KIND, ids=[w[3] for w in WRONG_KIND]
+)
+def test_a_value_of_the_wrong_kind_is_a_problem_not_a_crash(
+    tmp_path: Path,
+    scheme_paths: dict[str, Path],
+    name: str,
+    where: tuple[Any, ...],
+    value: Any,
+    path: str,
+    words: str,
+) -> None:
+    data = yaml.load(scheme_paths[name].read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506
+    _set(where, value)(data)
+    target = dump(data, tmp_path / "wrong.yaml")
+
+    with pytest.raises(SchemeError) as info:
+        load_scheme(target)
+
+    assert_problem(info.value, target, path, words)

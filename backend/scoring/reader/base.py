@@ -31,6 +31,11 @@ def kind(value: object) -> str:
     return describe_value(value, "a mapping")
 
 
+def size(value: object) -> int:
+    """How many entries a list has; 0 for anything else (``seq`` reports that where it reads it)."""
+    return len(value) if isinstance(value, list) else 0
+
+
 class Reader:
     """Collects the problems of one scheme file while its parts are read."""
 

@@ -44,7 +44,8 @@ def read_conformity(r: Reader, value: object, path: str) -> ConformityModel | No
     if len({j.points for j in ordered}) != len(ordered):
         r.fail(jp, "two judgements have the same points")
     cap = m["rectified_cap"]
-    if judgements and cap not in judgements:
+    cap_known = isinstance(cap, str) and cap in judgements
+    if judgements and not cap_known:
         r.fail(join(path, "rectified_cap"), f"unknown judgement {cap!r}")
     pass_mark = r.number(m["pass_mark"], join(path, "pass_mark"), min_value=Fraction(0))
     if pass_mark is not None and ordered and pass_mark > ordered[-1].points:
@@ -80,6 +81,6 @@ def read_conformity(r: Reader, value: object, path: str) -> ConformityModel | No
             if lcode in clauses:
                 r.fail(join(lp, "code"), f"duplicate clause {lcode!r}")
             clauses[lcode] = (ccode, ltitle)
-    if section is None or pass_mark is None or not judgements or cap not in judgements:
+    if section is None or pass_mark is None or not judgements or not cap_known:
         return None
     return ConformityModel(section, judgements, cap, pass_mark, chapters, clauses)

@@ -147,7 +147,7 @@ def _modes(r: Reader, value: object, path: str) -> dict[str, Any] | None:
         for stage, modes in (um or {}).items():
             seq = r.seq(modes, join(path, "used", stage), min_len=1)
             for i, mode in enumerate(seq or []):
-                if mode not in MODES:
+                if not isinstance(mode, str) or mode not in MODES:
                     r.fail(f"{join(path, 'used', stage)}[{i}]", f"unknown mode {mode!r} (A–I)")
     if "note" in m:
         r.text(m["note"], join(path, "note"))

@@ -100,19 +100,21 @@ def read_clause(
             r.fail(path, "give either points_by_level or points with a scale, not both")
             return None
         seq = r.seq(m["points_by_level"], join(path, "points_by_level"), min_len=5)
-        if seq is not None:
-            if len(seq) != 5:
-                r.fail(join(path, "points_by_level"), f"must list 5 levels, got {len(seq)}")
-                return None
-            values = [
-                r.number(v, f"{join(path, 'points_by_level')}[{i}]", min_value=Fraction(0))
-                for i, v in enumerate(seq)
-            ]
-            if any(v is None for v in values):
-                return None
-            pbl = tuple(v for v in values if v is not None)
-            if any(pbl[i] >= pbl[i + 1] for i in range(4)):
-                r.fail(join(path, "points_by_level"), "points must rise with the level")
+        if seq is None:
+            # Reported by seq; a clause without its points must not reach the model.
+            return None
+        if len(seq) != 5:
+            r.fail(join(path, "points_by_level"), f"must list 5 levels, got {len(seq)}")
+            return None
+        values = [
+            r.number(v, f"{join(path, 'points_by_level')}[{i}]", min_value=Fraction(0))
+            for i, v in enumerate(seq)
+        ]
+        if any(v is None for v in values):
+            return None
+        pbl = tuple(v for v in values if v is not None)
+        if any(pbl[i] >= pbl[i + 1] for i in range(4)):
+            r.fail(join(path, "points_by_level"), "points must rise with the level")
     elif "points" in m:
         points = r.number(m["points"], join(path, "points"), positive=True)
         scale = scale_ref(r, m.get("scale"), join(path, "scale"), scales)

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from backend.scoring.model import MODES, Characteristic, Item, Scale, ServiceModel, Text
 from backend.scoring.numbers import decimal_text
-from backend.scoring.reader.base import Reader, join
+from backend.scoring.reader.base import Reader, join, size
 from backend.scoring.reader.scales import scale_ref
 
 
@@ -32,7 +32,10 @@ def read_service(
     total = r.number(m["total_points"], join(path, "total_points"), positive=True)
     dimensions: dict[str, Text] = {}
     if "dimensions" in m:
-        dm = r.mapping(m["dimensions"], join(path, "dimensions"), set(), set(m["dimensions"] or {}))
+        given = m["dimensions"]
+        dm = r.mapping(
+            given, join(path, "dimensions"), set(), set(given) if isinstance(given, dict) else set()
+        )
         for code, raw in (dm or {}).items():
             t = r.text(raw, join(path, "dimensions", code))
             if t is not None:
@@ -83,14 +86,14 @@ def read_service(
         if ccode is None or ctitle is None or cpoints is None:
             continue
         sum_points = sum((it.points for it in citems), Fraction(0))
-        if len(citems) == len(c["items"] or []) and sum_points != cpoints:
+        if len(citems) == size(c["items"]) and sum_points != cpoints:
             r.fail(
                 join(p, "points"),
                 f"declares {decimal_text(cpoints)} points but its items sum to "
                 f"{decimal_text(sum_points)}",
             )
         chars.append(Characteristic(ccode, ctitle, cpoints, tuple(citems)))
-    if total is not None and len(chars) == len(m["characteristics"] or []):
+    if total is not None and len(chars) == size(m["characteristics"]):
         sum_chars = sum((c.points for c in chars), Fraction(0))
         if sum_chars != total:
             r.fail(
@@ -182,7 +185,7 @@ def read_item(
     title = r.opt_text(m, "title", path)
     text = r.opt_text(m, "text", path)
     dimension = m.get("dimension")
-    if dimension is not None and dimension not in dimensions:
+    if dimension is not None and (not isinstance(dimension, str) or dimension not in dimensions):
         r.fail(join(path, "dimension"), f"unknown dimension {dimension!r}")
     scale = scale_ref(r, m["scale"], join(path, "scale"), scales) if "scale" in m else default_scale
     if code is None or points is None or scale is None:

@@ -63,7 +63,7 @@ def read_timing(
             rule = r.mapping(raw, p, {"judgement", "share_min", "inclusive"}, set())
             if rule is None:
                 continue
-            if rule["judgement"] not in judgements:
+            if not isinstance(rule["judgement"], str) or rule["judgement"] not in judgements:
                 r.fail(join(p, "judgement"), f"unknown judgement {rule['judgement']!r}")
             share = r.number(rule["share_min"], join(p, "share_min"), min_value=Fraction(0))
             inc = r.boolean(rule["inclusive"], join(p, "inclusive"))
