@@ -232,12 +232,16 @@ export class Tx {
     return req(this.store(name).index(index).getAll(key)) as Promise<StoreTypes[S][]>;
   }
 
-  /** Put into a keyPath store; returns the key (the new seq for outbox entries). */
-  put<S extends 'drafts' | 'photos' | 'outbox' | 'surveys'>(name: S, value: StoreTypes[S]): Promise<IDBValidKey> {
+  /**
+   * Put into a keyPath store; returns the key. Not the outbox: only data/outbox-store.ts writes
+   * outbox entries.
+   */
+  put<S extends 'drafts' | 'photos' | 'surveys'>(name: S, value: StoreTypes[S]): Promise<IDBValidKey> {
     return req(this.store(name).put(value));
   }
 
-  delete(name: StoreName, key: IDBValidKey): Promise<undefined> {
+  /** Delete from a store; not the outbox (data/outbox-store.ts). */
+  delete(name: Exclude<StoreName, 'outbox'>, key: IDBValidKey): Promise<undefined> {
     return req(this.store(name).delete(key));
   }
 

@@ -2,13 +2,15 @@
  * Queueing a visit for the server (persist first, then send: STYLE.md "The outbox pattern").
  * `submitVisit` writes every request the visit needs into the outbox in ONE transaction with the
  * draft's new status, so a visit is either wholly queued or not at all; data/replay.ts sends
- * them later, in order. Worker-safe.
+ * them later, in order. The entries themselves are written by data/outbox-store.ts. Worker-safe.
  */
 import { createBody, editBody } from '../shared/wire';
 import { transact, type Tx } from './db';
 import { getDraftIn } from './drafts';
-import { announceChange } from './events';
-import type { OutboxEntry, VisitDraft } from './types';
+import { enqueue, enqueued, entriesOf, remove, unblock } from './outbox-store';
+import type { VisitDraft } from './types';
+
+export { listOutbox, onEnqueued, pendingCounts, userIdOf } from './outbox-store';
 
 /** Why a visit cannot be queued (the UI shows it; nothing was written). */
 export class OutboxError extends Error {
@@ -18,24 +20,6 @@ export class OutboxError extends Error {
     this.name = 'OutboxError';
     this.code = code;
   }
-}
-
-/** Hooks run after something was queued (data/sync.ts asks for a replay / Background Sync). */
-const enqueuedHooks = new Set<() => void>();
-export function onEnqueued(hook: () => void): () => void {
-  enqueuedHooks.add(hook);
-  return () => enqueuedHooks.delete(hook);
-}
-
-export function entry(partial: Pick<OutboxEntry, 'kind' | 'draftId'> & Partial<OutboxEntry>): OutboxEntry {
-  return {
-    createdAt: new Date().toISOString(),
-    attempts: 0,
-    lastAttemptAt: null,
-    lastError: null,
-    state: 'pending',
-    ...partial,
-  };
 }
 
 /**
@@ -63,8 +47,7 @@ async function enqueueVisit(draftId: string, why: 'submit' | 'resubmit'): Promis
   await transact(['drafts', 'photos', 'outbox', 'meta'], 'readwrite', async (tx) => {
     const draft = await getDraftIn(tx, draftId);
     if (draft === undefined) throw new OutboxError('NO_DRAFT', `No visit ${draftId} on this phone`);
-    const userId = userIdOf(await tx.meta('me'));
-    const entries = await tx.byIndex('outbox', 'draftId', draft.id);
+    const entries = await entriesOf(tx, draft.id);
     const blocked = entries.filter((e) => e.state === 'blocked');
     const fixing = draft.status === 'queued' && blocked.length > 0;
     if (why === 'resubmit' && draft.status !== 'returned' && !fixing) {
@@ -79,11 +62,8 @@ async function enqueueVisit(draftId: string, why: 'submit' | 'resubmit'): Promis
     // them: 422/403/404 write nothing) and queue the current content below. Blocked uploads are
     // tried again as they are (their photo is the same file).
     for (const e of blocked) {
-      if (e.kind === 'evidence') {
-        await tx.put('outbox', { ...e, state: 'pending', lastError: null });
-      } else if (e.seq !== undefined) {
-        await tx.delete('outbox', e.seq);
-      }
+      if (e.kind === 'evidence') await unblock(tx, e);
+      else if (e.seq !== undefined) await remove(tx, e.seq);
     }
     const pendingUploads = new Set(entries.filter((e) => e.kind === 'evidence').map((e) => e.photoId));
     for (const link of draft.photos) {
@@ -91,65 +71,27 @@ async function enqueueVisit(draftId: string, why: 'submit' | 'resubmit'): Promis
       const photo = await tx.get('photos', link.photoId);
       // Not on this phone: the server has it already (a visit pulled back after a return).
       if (photo === undefined || photo.meta.confirmed) continue;
-      await tx.put('outbox', entry({ kind: 'evidence', draftId: draft.id, photoId: photo.id, userId }));
+      await enqueue(tx, { kind: 'evidence', draftId: draft.id, photoId: photo.id });
       pendingUploads.add(photo.id);
     }
-    await queueRecord(tx, draft, userId);
+    await queueRecord(tx, draft);
     const next: VisitDraft = { ...draft, status: 'queued', syncError: null, updatedAt: new Date().toISOString() };
     await tx.put('drafts', next);
   });
   enqueued();
 }
 
-/** Tell every context something was queued, and run the hooks (replay, Background Sync). */
-export function enqueued(): void {
-  announceChange('enqueued');
-  for (const hook of [...enqueuedHooks]) hook();
-}
-
 /** The create (the server has never acknowledged this visit) or the edit (it has). */
-async function queueRecord(tx: Tx, draft: VisitDraft, userId: string | null): Promise<void> {
+async function queueRecord(tx: Tx, draft: VisitDraft): Promise<void> {
   if (draft.serverVersion === null) {
-    await tx.put('outbox', entry({ kind: 'create', draftId: draft.id, body: createBody(draft, true), userId }));
+    await enqueue(tx, { kind: 'create', draftId: draft.id, body: createBody(draft, true) });
   } else {
-    await tx.put(
-      'outbox',
-      entry({
-        kind: 'edit',
-        draftId: draft.id,
-        body: editBody(draft, true),
-        ifMatch: draft.serverVersion,
-        base: draft.baseContent ?? null,
-        userId,
-      }),
-    );
+    await enqueue(tx, {
+      kind: 'edit',
+      draftId: draft.id,
+      body: editBody(draft, true),
+      ifMatch: draft.serverVersion,
+      base: draft.baseContent ?? null,
+    });
   }
-}
-
-/** The signed-in user's id from the cached GET /api/auth/me, or null when unknown. */
-export function userIdOf(me: unknown): string | null {
-  const id = typeof me === 'object' && me !== null ? (me as { id?: unknown }).id : undefined;
-  return typeof id === 'string' && id !== '' ? id : null;
-}
-
-/**
- * What waits to be sent: records (evaluation creates and edits, face-to-face survey answers)
- * and photos.
- */
-export async function pendingCounts(): Promise<{ records: number; photos: number; blocked: number }> {
-  const all = await transact(['outbox'], 'readonly', (tx) => tx.getAll('outbox'));
-  let records = 0;
-  let photos = 0;
-  let blocked = 0;
-  for (const e of all) {
-    if (e.kind === 'evidence') photos += 1;
-    else records += 1;
-    if (e.state === 'blocked') blocked += 1;
-  }
-  return { records, photos, blocked };
-}
-
-/** The outbox in replay order (the UI's detail view and the tests). */
-export async function listOutbox(): Promise<OutboxEntry[]> {
-  return transact(['outbox'], 'readonly', (tx) => tx.getAll('outbox'));
 }

@@ -6,6 +6,7 @@
 import { isoWithOffset, toHex } from '../shared/wire';
 import { StorageError, toStorageError, transact } from './db';
 import { announceChange } from './events';
+import { allEntries, entriesOf, remove } from './outbox-store';
 import type { GeoFix, PhotoRecord, StoredPhoto } from './types';
 
 /** SHA-256 of a blob, lower-case hex (WebCrypto). */
@@ -95,13 +96,13 @@ export async function deletePhoto(id: string): Promise<void> {
     if (photo.meta.confirmed) {
       throw new StorageError('unknown', 'This photo is on the server already and stays with the visit');
     }
-    const entries = await tx.byIndex('outbox', 'draftId', photo.evaluationId);
-    for (const e of entries) {
+    for (const e of await entriesOf(tx, photo.evaluationId)) {
       if (e.kind !== 'evidence' || e.photoId !== id) continue;
       if (e.state === 'pending') {
         throw new StorageError('unknown', 'This photo is waiting to be sent with its visit');
       }
-      if (e.seq !== undefined) await tx.delete('outbox', e.seq);
+      // A refused upload the user gave up with the photo.
+      if (e.seq !== undefined) await remove(tx, e.seq);
     }
     await tx.delete('photos', id);
     const draft = await tx.get('drafts', photo.evaluationId);
@@ -127,7 +128,7 @@ const FINAL_STATUSES = new Set(['accepted', 'rejected', 'excluded']);
  */
 export async function pruneConfirmedPhotos(): Promise<number> {
   const deleted = await transact(['photos', 'drafts', 'outbox'], 'readwrite', async (tx) => {
-    const busy = new Set((await tx.getAll('outbox')).map((e) => e.draftId));
+    const busy = new Set((await allEntries(tx)).map((e) => e.draftId));
     let count = 0;
     for (const draft of await tx.getAll('drafts')) {
       if (busy.has(draft.id) || draft.status !== 'synced' || !FINAL_STATUSES.has(draft.serverStatus ?? '')) continue;

@@ -21,7 +21,8 @@ import { ApiError, NetworkError, apiFetch } from './api';
 import { transact, type Tx } from './db';
 import { announceChange } from './events';
 import { newOwnerId, renewLease, withOutboxLock } from './lock';
-import { userIdOf } from './outbox';
+import * as outbox from './outbox-store';
+import { userIdOf } from './outbox-store';
 import { sha256Hex } from './photo-store';
 import type { OutboxEntry, SyncError, SyncMeta, VisitDraft } from './types';
 
@@ -149,7 +150,7 @@ class Run {
    */
   private async nextEntry(): Promise<OutboxEntry | null> {
     const { all, me } = await transact(['outbox', 'meta'], 'readonly', async (tx) => ({
-      all: await tx.getAll('outbox'),
+      all: await outbox.allEntries(tx),
       me: userIdOf(await tx.meta('me')),
     }));
     const blockedDrafts = new Set(all.filter((e) => e.state === 'blocked').map((e) => e.draftId));
@@ -159,7 +160,7 @@ class Run {
   }
 
   private async firstBlockedError(): Promise<SyncError | null> {
-    const all = await transact(['outbox'], 'readonly', (tx) => tx.getAll('outbox'));
+    const all = await outbox.listOutbox();
     return all.find((e) => e.state === 'blocked')?.lastError ?? null;
   }
 
@@ -169,15 +170,8 @@ class Run {
     // Count the attempt (and, for an edit, pin its If-Match) BEFORE sending, so whatever
     // happens next, a replay sends the very same request.
     const prepared = await transact(['outbox', 'drafts'], 'readwrite', async (tx) => {
-      const current = await tx.get('outbox', seq);
-      if (current === undefined || current.state !== 'pending') return null;
-      const draft = await tx.get('drafts', current.draftId);
-      const next: OutboxEntry = { ...current, attempts: current.attempts + 1, lastAttemptAt: new Date(this.now()).toISOString() };
-      if (next.kind === 'edit' && (next.ifMatch === null || next.ifMatch === undefined)) {
-        next.ifMatch = draft?.serverVersion ?? null;
-      }
-      await tx.put('outbox', next);
-      return next;
+      const draft = await tx.get('drafts', entry.draftId);
+      return outbox.beginAttempt(tx, seq, new Date(this.now()).toISOString(), draft?.serverVersion ?? null);
     });
     if (prepared === null) return null; // changed under us (the user re-queued it): look again
     try {
@@ -233,7 +227,7 @@ class Run {
       if (stored !== undefined && !stored.meta.confirmed) {
         await tx.put('photos', { ...stored, meta: { ...stored.meta, confirmed: true } });
       }
-      await tx.delete('outbox', entry.seq as number);
+      await outbox.acknowledge(tx, entry.seq as number);
     });
   }
 
@@ -252,10 +246,7 @@ class Run {
       const current = await apiFetch<EvaluationAnswer>('GET', `/api/evaluations/${entry.draftId}`);
       base = parseEtagVersion(current.etag) ?? current.data.version;
       const pinned = base;
-      await transact(['outbox'], 'readwrite', async (tx) => {
-        const stored = await tx.get('outbox', entry.seq as number);
-        if (stored !== undefined) await tx.put('outbox', { ...stored, ifMatch: pinned });
-      });
+      await transact(['outbox'], 'readwrite', (tx) => outbox.revise(tx, entry.seq as number, { ifMatch: pinned }));
     }
     const answer = await apiFetch<EvaluationAnswer>('PATCH', `/api/evaluations/${entry.draftId}`, {
       json: entry.body,
@@ -278,7 +269,7 @@ class Run {
       throw new LocalProblem('SURVEY_NOT_CONFIRMED', `The server answered ${String(data?.id)} (${String(data?.channel)}), not ${entry.draftId}`);
     }
     await transact(['outbox', 'surveys'], 'readwrite', async (tx) => {
-      await tx.delete('outbox', entry.seq as number);
+      await outbox.acknowledge(tx, entry.seq as number);
       const answer = await tx.get('surveys', entry.draftId);
       if (answer !== undefined) {
         await tx.put('surveys', { ...answer, state: 'sent', error: null, sentAt: new Date(this.now()).toISOString() });
@@ -290,10 +281,10 @@ class Run {
   private async acknowledge(entry: OutboxEntry, data: EvaluationAnswer, etag: string | null): Promise<void> {
     const version = parseEtagVersion(etag) ?? data.version;
     await transact(['outbox', 'drafts'], 'readwrite', async (tx) => {
-      await tx.delete('outbox', entry.seq as number);
+      await outbox.acknowledge(tx, entry.seq as number);
       const draft = await tx.get('drafts', entry.draftId);
       if (draft === undefined) return;
-      const rest = (await tx.byIndex('outbox', 'draftId', entry.draftId)).length;
+      const rest = (await outbox.entriesOf(tx, entry.draftId)).length;
       const submitted = data.status !== 'draft' && data.status !== 'returned';
       await tx.put('drafts', {
         ...draft,
@@ -338,10 +329,7 @@ class Run {
     error: unknown,
   ): Promise<ReplayResult> {
     const retryAfter = error instanceof ApiError ? error.retryAfter : null;
-    await transact(['outbox'], 'readwrite', async (tx) => {
-      const stored = await tx.get('outbox', entry.seq as number);
-      if (stored !== undefined) await tx.put('outbox', { ...stored, lastError: err });
-    });
+    await transact(['outbox'], 'readwrite', (tx) => outbox.noteFailure(tx, entry.seq as number, err));
     await updateSyncMeta((m) => {
       const failures = m.failures + 1;
       return { ...m, failures, nextAttemptAt: this.now() + backoffDelay(failures, this.random(), retryAfter), lastError: err };
@@ -352,8 +340,7 @@ class Run {
   /** Keep the entry for a person; the draft (or survey answer) shows why. Other visits go on. */
   private async block(entry: OutboxEntry, err: SyncError): Promise<void> {
     await transact(['outbox', 'drafts', 'surveys'], 'readwrite', async (tx) => {
-      const stored = await tx.get('outbox', entry.seq as number);
-      if (stored !== undefined) await tx.put('outbox', { ...stored, state: 'blocked', lastError: err });
+      await outbox.block(tx, entry.seq as number, err);
       if (entry.kind === 'survey') {
         const answer = await tx.get('surveys', entry.draftId);
         if (answer !== undefined) await tx.put('surveys', { ...answer, state: 'blocked', error: err });
@@ -376,23 +363,18 @@ class Run {
       const draft = await tx.get('drafts', oldId);
       if (draft === undefined || (await tx.get('drafts', evaluationId)) !== undefined) return false;
       await moveDraft(tx, draft, evaluationId);
-      for (const e of await tx.byIndex('outbox', 'draftId', oldId)) {
-        const moved: OutboxEntry = { ...e, draftId: evaluationId };
-        if (e.seq === entry.seq && e.kind === 'create') {
-          moved.kind = 'edit';
-          moved.body = editBody(
-            {
-              ...draft,
-              // The create's snapshot, not the live draft: the queued content is what is sent.
-              ...snapshotToContent(e.body as EvaluationCreateBody),
-            },
-            (e.body as EvaluationCreateBody).submit,
-          );
-          moved.ifMatch = null;
-          moved.lastError = null;
-        }
-        await tx.put('outbox', moved);
-      }
+      await outbox.moveEntries(tx, oldId, evaluationId, (moved) => {
+        if (moved.seq !== entry.seq || moved.kind !== 'create') return moved;
+        const create = moved.body as EvaluationCreateBody;
+        return {
+          ...moved,
+          kind: 'edit',
+          // The create's snapshot, not the live draft: the queued content is what is sent.
+          body: editBody({ ...draft, ...snapshotToContent(create) }, create.submit),
+          ifMatch: null,
+          lastError: null,
+        };
+      });
       return true;
     });
     if (!adopted) {
@@ -418,29 +400,7 @@ class Run {
         if (photo === undefined) return false;
         if (photo.meta.confirmed) await tx.put('photos', { ...photo, meta: { ...photo.meta, confirmed: false } });
       }
-      const entries = await tx.byIndex('outbox', 'draftId', entry.draftId);
-      entries.sort((a, b) => (a.seq as number) - (b.seq as number));
-      const queuedUploads = new Set(entries.filter((e) => e.kind === 'evidence').map((e) => e.photoId));
-      for (const e of entries) await tx.delete('outbox', e.seq as number);
-      for (const id of ids) {
-        if (queuedUploads.has(id)) continue;
-        await tx.put('outbox', {
-          kind: 'evidence',
-          draftId: entry.draftId,
-          photoId: id,
-          userId: entry.userId ?? null,
-          createdAt: new Date(this.now()).toISOString(),
-          attempts: 0,
-          lastAttemptAt: null,
-          lastError: null,
-          state: 'pending',
-        });
-      }
-      for (const e of entries) {
-        const { seq: _old, ...rest } = e;
-        void _old;
-        await tx.put('outbox', rest);
-      }
+      await outbox.queueUploadsFirst(tx, entry.draftId, ids, entry.userId ?? null, new Date(this.now()).toISOString());
       return true;
     });
     if (!ok) {
@@ -489,8 +449,7 @@ class Run {
     const version = parseEtagVersion(current.etag) ?? current.data.version;
     const base = pick(asRecord(current.data.content), CONTENT_FIELDS);
     await transact(['outbox', 'drafts'], 'readwrite', async (tx) => {
-      const stored = await tx.get('outbox', seq);
-      if (stored !== undefined) await tx.put('outbox', { ...stored, ifMatch: version, base, body: nextBody, lastError: err });
+      await outbox.revise(tx, seq, { ifMatch: version, base, body: nextBody, lastError: err });
       const draft = await tx.get('drafts', entry.draftId);
       if (draft !== undefined) await tx.put('drafts', { ...draft, serverVersion: version, serverStatus: status });
     });

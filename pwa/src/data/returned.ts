@@ -7,6 +7,7 @@
 import { apiFetch } from './api';
 import { transact } from './db';
 import { announceChange } from './events';
+import { allEntries, entriesOf } from './outbox-store';
 import type { EvaluationAnswer } from './replay';
 import type { GeoFix, Rating, VisitDraft } from './types';
 
@@ -69,7 +70,7 @@ export async function refreshReturned(): Promise<string[]> {
   const { data: mine } = await apiFetch<MineAnswer>('GET', '/api/sync/mine');
   const local = await transact(['drafts', 'outbox'], 'readonly', async (tx) => {
     const drafts = await tx.getAll('drafts');
-    const busy = new Set((await tx.getAll('outbox')).map((e) => e.draftId));
+    const busy = new Set((await allEntries(tx)).map((e) => e.draftId));
     return { drafts: new Map(drafts.map((d) => [d.id, d])), busy };
   });
   const returned: string[] = [];
@@ -98,7 +99,7 @@ export async function refreshReturned(): Promise<string[]> {
     const { data, etag } = await apiFetch<EvaluationDetail>('GET', `/api/evaluations/${ev.id}`);
     const version = etag !== null && /"v(\d+)"/.test(etag) ? Number(/"v(\d+)"/.exec(etag)?.[1]) : data.version;
     await transact(['drafts', 'outbox'], 'readwrite', async (tx) => {
-      if ((await tx.byIndex('outbox', 'draftId', ev.id)).length > 0) return; // queued meanwhile
+      if ((await entriesOf(tx, ev.id)).length > 0) return; // queued meanwhile
       const current = await tx.get('drafts', ev.id);
       const base: VisitDraft = current ?? {
         id: data.id,

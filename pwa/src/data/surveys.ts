@@ -8,7 +8,7 @@
 import { surveyBody } from '../shared/wire';
 import { transact } from './db';
 import { announceChange } from './events';
-import { entry, enqueued, userIdOf } from './outbox';
+import { allEntries, enqueue, enqueued, entriesOf, removeAllOf, unblock } from './outbox-store';
 import type { StoredSurveyAnswer, SurveyAnswer, SyncError } from './types';
 
 export type { StoredSurveyAnswer, SurveyAnswer };
@@ -39,7 +39,6 @@ export async function queueSurveyAnswer(a: SurveyAnswer): Promise<void> {
     if ((await tx.get('surveys', a.id)) !== undefined) {
       throw new SurveyError('ALREADY_SAVED', `Survey answer ${a.id} is already saved`);
     }
-    const userId = userIdOf(await tx.meta('me'));
     const stored: StoredSurveyAnswer = {
       ...a,
       answers: { ...a.answers },
@@ -50,7 +49,7 @@ export async function queueSurveyAnswer(a: SurveyAnswer): Promise<void> {
       sentAt: null,
     };
     await tx.put('surveys', stored);
-    await tx.put('outbox', entry({ kind: 'survey', draftId: a.id, body: surveyBody(a), userId }));
+    await enqueue(tx, { kind: 'survey', draftId: a.id, body: surveyBody(a) });
   });
   enqueued();
 }
@@ -62,7 +61,7 @@ export async function queueSurveyAnswer(a: SurveyAnswer): Promise<void> {
 export async function listSurveyAnswers(): Promise<StoredSurveyAnswer[]> {
   const { answers, outbox } = await transact(['surveys', 'outbox'], 'readonly', async (tx) => ({
     answers: await tx.getAll('surveys'),
-    outbox: await tx.getAll('outbox'),
+    outbox: await allEntries(tx),
   }));
   const lastErrors = new Map<string, SyncError | null>();
   for (const e of outbox) if (e.kind === 'survey') lastErrors.set(e.draftId, e.lastError);
@@ -84,9 +83,7 @@ export async function retrySurveyAnswer(id: string): Promise<void> {
     const answer = await tx.get('surveys', id);
     if (answer === undefined) throw new SurveyError('NO_ANSWER', `No survey answer ${id} on this phone`);
     if (answer.state !== 'blocked') throw new SurveyError('NOT_BLOCKED', 'Only a refused answer can be sent again');
-    for (const e of await tx.byIndex('outbox', 'draftId', id)) {
-      await tx.put('outbox', { ...e, state: 'pending', lastError: null, attempts: 0 });
-    }
+    for (const e of await entriesOf(tx, id)) await unblock(tx, e, { resetAttempts: true });
     await tx.put('surveys', { ...answer, state: 'queued', error: null });
   });
   enqueued();
@@ -102,7 +99,7 @@ export async function discardSurveyAnswer(id: string): Promise<void> {
     const answer = await tx.get('surveys', id);
     if (answer === undefined) throw new SurveyError('NO_ANSWER', `No survey answer ${id} on this phone`);
     if (answer.state !== 'blocked') throw new SurveyError('NOT_BLOCKED', 'Only a refused answer can be discarded');
-    for (const e of await tx.byIndex('outbox', 'draftId', id)) await tx.delete('outbox', e.seq as number);
+    await removeAllOf(tx, id);
     await tx.delete('surveys', id);
   });
   announceChange('discarded');

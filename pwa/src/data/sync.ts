@@ -7,7 +7,7 @@
 import { HEALTH_URL } from '../shared/health';
 import { apiFetch } from './api';
 import { onChange } from './events';
-import { onEnqueued, pendingCounts } from './outbox';
+import { onEnqueued, pendingCounts } from './outbox-store';
 import { pruneConfirmedPhotos } from './photo-store';
 import { readSyncMeta, replayOutbox, type ReplayResult } from './replay';
 import { refreshReturned as pullReturned } from './returned';

@@ -9,6 +9,7 @@ import {
   database,
   openDatabase,
   readMeta,
+  req,
   toStorageError,
   transact,
   writeMeta,
@@ -40,10 +41,12 @@ describe('the schema', () => {
   it('numbers outbox entries in insertion order, never reusing a number', async () => {
     const seqs = await transact(['outbox'], 'readwrite', async (tx) => {
       const base = { kind: 'create' as const, draftId: 'd', createdAt: '', attempts: 0, lastAttemptAt: null, lastError: null, state: 'pending' as const };
-      const a = await tx.put('outbox', { ...base });
-      const b = await tx.put('outbox', { ...base });
-      await tx.delete('outbox', b);
-      const c = await tx.put('outbox', { ...base });
+      // The raw store: the schema's own numbering, below data/outbox-store.ts.
+      const outbox = tx.store('outbox');
+      const a = await req(outbox.put({ ...base }));
+      const b = await req(outbox.put({ ...base }));
+      await req(outbox.delete(b));
+      const c = await req(outbox.put({ ...base }));
       return [a, b, c] as number[];
     });
     expect(seqs).toEqual([1, 2, 3]);

@@ -3,7 +3,7 @@ import { getDraft, newDraft, saveDraft } from '../../src/data/drafts';
 import { listOutbox, pendingCounts, submitVisit } from '../../src/data/outbox';
 import { getPhoto, listPhotos } from '../../src/data/photo-store';
 import { readSyncMeta, replayOutbox } from '../../src/data/replay';
-import { transact } from '../../src/data/db';
+import { req, transact } from '../../src/data/db';
 import type { VisitDraft } from '../../src/data/types';
 import { BACKOFF_CAP_MS } from '../../src/shared/backoff';
 import { ASSIGNMENT, ENGAGEMENT, SITE, recordedVisit, useHarness } from './harness';
@@ -117,7 +117,7 @@ describe('replay: never twice, never lost', () => {
     const evaluation = server.evaluations.get(visit.id);
     // Put the very same entries back, as if the acknowledgements had been lost.
     await transact(['outbox', 'photos'], 'readwrite', async (tx) => {
-      for (const e of snapshot) await tx.put('outbox', e);
+      for (const e of snapshot) await req(tx.store('outbox').put(e));
       for (const p of await tx.getAll('photos')) await tx.put('photos', { ...p, meta: { ...p.meta, confirmed: false } });
     });
     expect(await replayOutbox()).toMatchObject({ sent: 2, stoppedBy: null });
@@ -211,7 +211,7 @@ describe('replay: nothing deleted before the server confirmed it', () => {
     await submitVisit(good.id);
     await transact(['outbox'], 'readwrite', async (tx) => {
       const first = (await tx.getAll('outbox'))[0];
-      if (first) await tx.put('outbox', { ...first, body: { ...(first.body as object), surprise: 1 } });
+      if (first) await req(tx.store('outbox').put({ ...first, body: { ...(first.body as object), surprise: 1 } }));
     });
     const result = await replayOutbox();
     expect(result).toMatchObject({ sent: 2, stoppedBy: null, error: { code: 'VALIDATION_ERROR' } });
