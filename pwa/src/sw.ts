@@ -24,7 +24,7 @@ import { readMeta } from './data/db';
 import { refreshReturned } from './data/returned';
 import { replayOutbox } from './data/replay';
 import { notificationPlan, parsePushPayload, type Lang } from './shared/notification';
-import { API_PATH, isReplayMessage, isSkipWaitingMessage } from './shared/sw-protocol';
+import { API_PATH, isReplayMessage, isSkipWaitingMessage, SYNC_TAG } from './shared/sw-protocol';
 
 declare const self: ServiceWorkerGlobalScope & {
   /** Replaced at build time by the precache manifest (injectManifest). */
@@ -71,8 +71,6 @@ self.addEventListener('message', (event) => {
   }
 });
 
-/** The tag the page registers (data/sync.ts SYNC_TAG). */
-const SYNC_TAG = 'fieldcert-outbox';
 
 interface SyncEvent extends ExtendableEvent {
   readonly tag: string;

@@ -16,11 +16,12 @@ function uuid(): string {
   return crypto.randomUUID();
 }
 
-export async function newDraft(
-  init: Pick<VisitDraft, 'engagementId' | 'siteId' | 'assignmentId' | 'mode'>,
-): Promise<VisitDraft> {
-  const draft: VisitDraft = {
-    id: uuid(),
+type DraftInit = Pick<VisitDraft, 'engagementId' | 'siteId' | 'assignmentId' | 'mode'>;
+
+/** A visit with nothing recorded yet, under `id` (a new UUID, or the server's for a pulled one). */
+export function blankDraft(id: string, init: DraftInit): VisitDraft {
+  return {
+    id,
     engagementId: init.engagementId,
     siteId: init.siteId,
     assignmentId: init.assignmentId,
@@ -40,6 +41,10 @@ export async function newDraft(
     contentHash: null,
     syncError: null,
   };
+}
+
+export async function newDraft(init: DraftInit): Promise<VisitDraft> {
+  const draft = blankDraft(uuid(), init);
   await transact(['drafts'], 'readwrite', (tx) => tx.put('drafts', draft));
   announceChange('draft');
   return draft;

@@ -16,7 +16,7 @@
  */
 import { backoffDelay } from '../shared/backoff';
 import { decide, type Decision, type Failure } from '../shared/outcome';
-import { CONTENT_FIELDS, editBody, isoWithOffset, parseEtagVersion, rebase, type EvaluationCreateBody } from '../shared/wire';
+import { CONTENT_FIELDS, editBody, isoWithOffset, parseEtagVersion, rebase, type EvaluationAnswer, type EvaluationCreateBody } from '../shared/wire';
 import { ApiError, NetworkError, apiFetch } from './api';
 import { transact, type Tx } from './db';
 import { announceChange } from './events';
@@ -34,15 +34,6 @@ export interface ReplayResult {
   /** Why the run stopped early: null when the outbox was worked through. */
   stoppedBy: null | 'retry' | 'auth' | 'lease-lost' | 'backoff' | 'busy';
   error: SyncError | null;
-}
-
-/** The evaluation as GET/PUT/PATCH answer it (the fields the phone uses). */
-interface EvaluationAnswer {
-  id: string;
-  status: string;
-  version: number;
-  content?: { content_hash?: string } & Record<string, unknown>;
-  events?: { to_status: string; comment: string | null; at: string }[];
 }
 
 const INITIAL_META: SyncMeta = { failures: 0, nextAttemptAt: 0, lastSuccessAt: null, lastError: null };
@@ -518,5 +509,3 @@ async function moveDraft(tx: Tx, draft: VisitDraft, newId: string): Promise<void
     await tx.put('photos', { ...photo, evaluationId: newId, meta: { ...photo.meta, evaluationId: newId } });
   }
 }
-
-export type { EvaluationAnswer };

@@ -8,34 +8,17 @@ import { apiFetch } from './api';
 import { transact } from './db';
 import { announceChange } from './events';
 import { allEntries, entriesOf } from './outbox-store';
-import type { EvaluationAnswer } from './replay';
-import type { GeoFix, Rating, VisitDraft } from './types';
+import type { EvaluationAnswer, Rating } from '../shared/wire';
+import { blankDraft } from './drafts';
+import type { VisitDraft } from './types';
 
 interface MineAnswer {
   server_time: string;
   evaluations: { id: string; version: number; content_hash: string; status: string; updated_at: string }[];
 }
 
-interface EvaluationDetail extends EvaluationAnswer {
-  engagement_id: string;
-  site_id: string;
-  assignment_id: string | null;
-  mode: string;
-  content: {
-    content_hash?: string;
-    ratings: Record<string, unknown>;
-    notes: string;
-    item_notes: Record<string, string>;
-    started_at: string | null;
-    ended_at: string | null;
-    gps_fixes: GeoFix[];
-    evidence: { evidence_id: string; item: string | null }[];
-  };
-  events: { to_status: string; comment: string | null; at: string }[];
-}
-
 /** The comment of the latest return (events are in time order; take the last `returned`). */
-export function returnCommentOf(events: EvaluationDetail['events']): string | null {
+export function returnCommentOf(events: readonly { to_status: string; comment: string | null; at?: string }[]): string | null {
   for (let i = events.length - 1; i >= 0; i -= 1) {
     const e = events[i];
     if (e !== undefined && e.to_status === 'returned') return e.comment ?? null;
@@ -96,29 +79,14 @@ export async function refreshReturned(): Promise<string[]> {
     if (draft !== undefined && draft.status === 'returned' && draft.serverVersion === ev.version && draft.serverStatus === 'returned') {
       continue; // known already (and maybe being corrected: keep the shopper's edits)
     }
-    const { data, etag } = await apiFetch<EvaluationDetail>('GET', `/api/evaluations/${ev.id}`);
+    const { data, etag } = await apiFetch<EvaluationAnswer>('GET', `/api/evaluations/${ev.id}`);
     const version = etag !== null && /"v(\d+)"/.test(etag) ? Number(/"v(\d+)"/.exec(etag)?.[1]) : data.version;
     await transact(['drafts', 'outbox'], 'readwrite', async (tx) => {
       if ((await entriesOf(tx, ev.id)).length > 0) return; // queued meanwhile
       const current = await tx.get('drafts', ev.id);
-      const base: VisitDraft = current ?? {
-        id: data.id,
-        engagementId: data.engagement_id,
-        siteId: data.site_id,
-        assignmentId: data.assignment_id,
-        mode: data.mode,
-        ratings: {},
-        notes: '',
-        itemNotes: {},
-        startedAt: null,
-        endedAt: null,
-        gpsFixes: [],
-        photos: [],
-        status: 'returned',
-        serverVersion: null,
-        returnComment: null,
-        updatedAt: new Date().toISOString(),
-      };
+      const base: VisitDraft =
+        current ??
+        blankDraft(data.id, { engagementId: data.engagement_id, siteId: data.site_id, assignmentId: data.assignment_id, mode: data.mode });
       const c = data.content;
       await tx.put('drafts', {
         ...base,

@@ -5,6 +5,7 @@
  * worker sends the outbox after the app is closed. Requests persistent storage.
  */
 import { HEALTH_URL } from '../shared/health';
+import { SYNC_TAG } from '../shared/sw-protocol';
 import { apiFetch } from './api';
 import { onChange } from './events';
 import { onEnqueued, pendingCounts } from './outbox-store';
@@ -12,7 +13,7 @@ import { pruneConfirmedPhotos } from './photo-store';
 import { readSyncMeta, replayOutbox, type ReplayResult } from './replay';
 import { refreshReturned as pullReturned } from './returned';
 
-export const SYNC_TAG = 'fieldcert-outbox';
+export { SYNC_TAG };
 export const TIMER_MS = 30_000;
 
 export interface SyncState {

@@ -3,24 +3,17 @@
  * everything here must survive the structured clone into IndexedDB, in the window and in the
  * service worker alike.
  */
-import type { GeoFix, Rating } from '../shared/wire';
+import type { EntryKind } from '../shared/outcome';
+import type { DraftContent, GeoFix, Rating, SurveyContent } from '../shared/wire';
 
 export type { GeoFix, Rating };
 
-/** A visit recorded on the phone; its id becomes the evaluation id on the server. */
-export interface VisitDraft {
+/**
+ * A visit recorded on the phone; its id becomes the evaluation id on the server. Its content
+ * fields are shared/wire.ts DraftContent (what the request bodies are made from).
+ */
+export interface VisitDraft extends DraftContent {
   id: string;
-  engagementId: string;
-  siteId: string;
-  assignmentId: string | null;
-  mode: string;
-  ratings: Record<string, Rating>;
-  notes: string;
-  itemNotes: Record<string, string>;
-  startedAt: string | null;
-  endedAt: string | null;
-  gpsFixes: GeoFix[];
-  photos: { photoId: string; item: string | null }[];
   /**
    * draft: being recorded or corrected; queued: in the outbox; synced: the server confirmed the
    * last submission; returned: an auditor sent it back (see returnComment) and it can be edited.
@@ -90,7 +83,7 @@ export interface StoredPhoto {
 export interface OutboxEntry {
   /** Assigned by IndexedDB (autoIncrement): the replay order. */
   seq?: number;
-  kind: 'evidence' | 'create' | 'edit' | 'survey';
+  kind: EntryKind;
   /**
    * The visit the entry belongs to (for evidence: the photo's evaluation; for survey: the
    * face-to-face answer's id, which is also the response id on the server).
@@ -141,22 +134,9 @@ export interface Lease {
  * (store 'surveys') from the moment it is saved, and sent by the outbox as
  * `PUT /api/survey-responses/<id>` (docs/surveys.md "Face-to-face answers").
  */
-export interface SurveyAnswer {
+export interface SurveyAnswer extends SurveyContent {
   /** crypto.randomUUID() on the phone: the response id on the server and its idempotency key. */
   id: string;
-  campaignId: string;
-  /** The client site (sites table id), as the campaign's `sites[].site_id`. */
-  siteId: string;
-  answers: Record<string, 1 | 2 | 3 | 4 | 5 | 'na'>;
-  comment: string;
-  /** The signed-in auditor first, then an optional second team member. */
-  interviewerIds: string[];
-  /** The attestation that the client's staff were absent (the server refuses false). */
-  staffAbsent: boolean;
-  /** ISO 8601 with offset. */
-  conductedAt: string;
-  phone: string;
-  consent: boolean;
 }
 
 /** A SurveyAnswer as stored, with its sync state. */

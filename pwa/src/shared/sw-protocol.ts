@@ -20,6 +20,12 @@ export function isSkipWaitingMessage(data: unknown): data is SkipWaitingMessage 
   );
 }
 
+/**
+ * The Background Sync tag the page registers and the worker answers: the browser wakes the worker
+ * to send the outbox when the phone is online again, even with the app closed.
+ */
+export const SYNC_TAG = 'fieldcert-outbox';
+
 /** Asks the service worker to send the outbox now (it takes the outbox lock like the page). */
 export interface ReplayMessage {
   type: 'REPLAY_OUTBOX';

@@ -12,7 +12,23 @@ export interface GeoFix {
   captured_at: string;
 }
 
-export type Rating = { level?: 1 | 2 | 3 | 4 | 5; alpha?: number; na?: true; reason?: string };
+/**
+ * A Likert level as the schemes' documents number them: 1 远低于预期 (far below expectations)
+ * … 5 远高于预期 (far above). Every screen lists them in this order, 1 first.
+ */
+export type Level = 1 | 2 | 3 | 4 | 5;
+
+/** The levels in the documents' order (the one order every screen shows them in). */
+export const LEVELS: readonly Level[] = [1, 2, 3, 4, 5];
+
+/** A rating as the phone sends it: a level, an exact α, or not applicable with a reason. */
+export type Rating = { level?: Level; alpha?: number; na?: true; reason?: string };
+
+/**
+ * A rating as the server answers it: α is a JSON number (issue 9, C8); a server before that
+ * answered text ("0.75"), which `ratingsFromServer` (data/returned.ts) still turns into a number.
+ */
+export type StoredRating = { level?: number; alpha?: number; na?: boolean; reason?: string };
 
 /** The content of an evaluation as `PUT`/`PATCH /api/evaluations/<id>` take it. */
 export interface EvaluationContent {
@@ -37,7 +53,55 @@ export interface EvaluationEditBody extends EvaluationContent {
   submit: boolean;
 }
 
-/** What the create body is made from (a subset of the app's VisitDraft). */
+/** A person as answers name them (the evaluator). */
+export interface PersonRef {
+  id: string;
+  display_name: string;
+}
+
+/**
+ * The review actions the server allows the asking user on an evaluation now
+ * (backend/evaluations/actions.py), and why there are none: `own_evaluation`,
+ * `independent_reviewer`, `not_on_the_audit_team`, `role`, `status`. The app offers exactly these.
+ */
+export interface ReviewActions {
+  actions: ('accept' | 'return' | 'reject' | 'exclude')[];
+  reason: string | null;
+}
+
+/** One row of the review queue (`GET /api/engagements/<id>/evaluations`). */
+export interface EvaluationSummary {
+  id: string;
+  site_id: string;
+  assignment_id: string | null;
+  mode: string;
+  status: string;
+  version: number;
+  evaluator: PersonRef;
+  created_at: string;
+  updated_at: string;
+  submitted_at: string | null;
+  /** Absent from servers older than issue 9. */
+  review?: ReviewActions;
+}
+
+/**
+ * An evaluation as `GET`/`PUT`/`PATCH /api/evaluations/<id>` and the review answer it
+ * (backend/evaluations/schemas.py EvaluationSchema).
+ */
+export interface EvaluationAnswer extends EvaluationSummary {
+  engagement_id: string;
+  status_reason: string | null;
+  /** The current version's content, as sent, with α as the server keeps it. */
+  content: Omit<EvaluationContent, 'ratings'> & {
+    number: number;
+    content_hash?: string;
+    ratings: Record<string, StoredRating>;
+  };
+  events: { actor_id: string; from_status: string | null; to_status: string; version: number; comment: string | null; at: string }[];
+}
+
+/** A visit's content on the phone: what the request bodies are made from (data/types.ts VisitDraft extends it). */
 export interface DraftContent {
   engagementId: string;
   siteId: string;
@@ -230,11 +294,14 @@ export function rebase(
   return { patch, conflicts };
 }
 
+/** One answer of a survey question: a level, or 不适用 / 未接触. */
+export type SurveyValue = Level | 'na';
+
 /** A face-to-face survey answer as `PUT /api/survey-responses/<id>` takes it (docs/surveys.md). */
 export interface SurveyResponseBody {
   campaign_id: string;
   site_id: string;
-  answers: Record<string, 1 | 2 | 3 | 4 | 5 | 'na'>;
+  answers: Record<string, SurveyValue>;
   comment: string;
   interviewer_ids: string[];
   staff_absent: boolean;
@@ -243,14 +310,21 @@ export interface SurveyResponseBody {
   consent: boolean;
 }
 
-/** The phone's fields of a face-to-face answer (data/types.ts SurveyAnswer). */
+/**
+ * The phone's fields of a face-to-face answer (data/types.ts SurveyAnswer adds its id and keeps
+ * it in IndexedDB).
+ */
 export interface SurveyContent {
   campaignId: string;
+  /** The client site (sites table id), as the campaign's `sites[].site_id`. */
   siteId: string;
-  answers: Record<string, 1 | 2 | 3 | 4 | 5 | 'na'>;
+  answers: Record<string, SurveyValue>;
   comment: string;
+  /** The signed-in auditor first, then an optional second team member. */
   interviewerIds: string[];
+  /** The attestation that the client's staff were absent (the server refuses false). */
   staffAbsent: boolean;
+  /** ISO 8601 with offset. */
   conductedAt: string;
   phone: string;
   consent: boolean;

@@ -4,6 +4,9 @@
  */
 
 import type { Locale } from '../i18n';
+import type { AlphaBand } from './types';
+
+export type { AlphaBand };
 
 /** `2026-12-03T02:00:00+00:00` → `12月3日 10:00` (zh) / `3 Dec 10:00` (en), in local time. */
 export function formatDateTime(iso: string | null | undefined, locale: Locale): string {
@@ -45,16 +48,6 @@ export function formatBytes(bytes: number): string {
 
 export function formatMetres(metres: number): string {
   return metres < 1000 ? `${Math.round(metres)} m` : `${(metres / 1000).toFixed(2)} km`;
-}
-
-/** A Likert band as the standard writes it, e.g. `0.2 < α ≤ 0.4` (§5.1.1 2)). */
-export interface AlphaBand {
-  level: number;
-  min: number;
-  min_inclusive: boolean;
-  max: number;
-  max_inclusive: boolean;
-  level_alpha: number;
 }
 
 export function describeBand(band: AlphaBand): string {

@@ -5,6 +5,7 @@
  * and what still stops a save.
  */
 
+import type { Level } from '../shared/wire';
 import type { Text } from './types';
 
 export type CampaignState = 'not_open' | 'open' | 'closed';
@@ -17,7 +18,7 @@ export function campaignState(c: { opens_at: string; closes_at: string }, now: n
 }
 
 export interface LabelledLevel {
-  level: 1 | 2 | 3 | 4 | 5;
+  level: Level;
   label: Text | null;
 }
 

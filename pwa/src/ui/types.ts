@@ -1,4 +1,15 @@
-/** Shapes of the server answers the screens read (the backend features schemas.py files). */
+/**
+ * Shapes of the server answers the screens read (the backend features' schemas.py files). The
+ * shapes the data layer also sends or reads (evaluations, GPS fixes, ratings) live once in
+ * shared/wire.ts and are re-exported here.
+ */
+import type { EvaluationAnswer, GeoFix } from '../shared/wire';
+
+export type { EvaluationSummary, ReviewActions } from '../shared/wire';
+/** GET /api/evaluations/<id> (shared/wire.ts EvaluationAnswer). */
+export type Evaluation = EvaluationAnswer;
+/** A GPS fix as the server stores it: the phone's own shape. */
+export type StoredFix = GeoFix;
 
 export interface Text {
   zh: string;
@@ -55,14 +66,31 @@ export interface FieldAssignment {
   scheme: FieldScheme;
 }
 
-/** GET /api/fieldapp/engagements/<id>/packet. */
-export interface EngagementPacket {
+/** What every answer about an engagement says first. */
+interface EngagementHead {
   id: string;
   title: string;
   status: string;
   modes: string[];
+}
+
+/** GET /api/fieldapp/engagements/<id>/packet. */
+export interface EngagementPacket extends EngagementHead {
   sites: FieldSite[];
   scheme: FieldScheme;
+}
+
+/**
+ * A Likert band as the standard writes it, e.g. `0.2 < α ≤ 0.4` (§5.1.1 2)). α values are JSON
+ * numbers (issue 9, C8); a copy cached from an older server may hold text (see bandContains).
+ */
+export interface AlphaBand {
+  level: number;
+  min: number;
+  min_inclusive: boolean;
+  max: number;
+  max_inclusive: boolean;
+  level_alpha: number;
 }
 
 /** GET /api/fieldapp/schemes/<id>/scales, one entry. */
@@ -70,25 +98,12 @@ export interface ScaleWithBands {
   code: string;
   kind: string;
   title: Text;
-  bands: {
-    level: number;
-    label: Text;
-    /** α values are JSON numbers (issue 9, C8). */
-    min: number;
-    min_inclusive: boolean;
-    max: number;
-    max_inclusive: boolean;
-    level_alpha: number;
-  }[];
+  bands: (AlphaBand & { label: Text })[];
   maximum: string | null;
 }
 
 /** GET /api/engagements, one entry. */
-export interface Engagement {
-  id: string;
-  title: string;
-  status: string;
-  modes: string[];
+export interface Engagement extends EngagementHead {
   client: { id: string; name: string };
   sites: { id: string; name: string; address: string }[];
   scheme_version: { id: string; title: Text };
@@ -109,42 +124,6 @@ export interface SurveyCampaign {
   questions: { item: string; zh: string; en: string }[];
   sites: { id: string; site_id: string; site_name: string; code: string; target: number }[];
   contact_retention_days: number;
-}
-
-export interface EvaluationSummary {
-  id: string;
-  site_id: string;
-  assignment_id: string | null;
-  mode: string;
-  status: string;
-  version: number;
-  evaluator: { id: string; display_name: string };
-  created_at: string;
-  updated_at: string;
-  submitted_at: string | null;
-}
-
-export interface StoredFix {
-  latitude: number;
-  longitude: number;
-  accuracy_m: number;
-  captured_at: string;
-}
-
-export interface Evaluation extends EvaluationSummary {
-  engagement_id: string;
-  status_reason: string | null;
-  content: {
-    number: number;
-    ratings: Record<string, { level?: number; alpha?: number; na?: boolean; reason?: string }>;
-    notes: string;
-    item_notes: Record<string, string>;
-    started_at: string | null;
-    ended_at: string | null;
-    gps_fixes: StoredFix[];
-    evidence: { evidence_id: string; item: string | null }[];
-  };
-  events: { actor_id: string; from_status: string | null; to_status: string; version: number; comment: string | null; at: string }[];
 }
 
 export interface IntegrityReport {

@@ -19,7 +19,7 @@ import {
   type SurveyAnswer,
 } from '../../data/surveys';
 import type { MessageKey } from '../../i18n';
-import { isoWithOffset } from '../../shared/wire';
+import { isoWithOffset, type SurveyValue } from '../../shared/wire';
 import { errorText, type App, type Screen } from '../app';
 import { packetPath } from '../context';
 import { formatDateTime } from '../format';
@@ -29,7 +29,6 @@ import type { Engagement, EngagementPacket, SurveyCampaign } from '../types';
 
 /** GB/T 27207 mode E: customer survey. */
 const CUSTOMER_SURVEY = 'E';
-type Level = 1 | 2 | 3 | 4 | 5 | 'na';
 
 /**
  * The interview being entered, kept while the app runs: a language switch or a look at another
@@ -39,7 +38,7 @@ type Level = 1 | 2 | 3 | 4 | 5 | 'na';
 interface Working {
   campaignId: string;
   id: string;
-  answers: Record<string, Level>;
+  answers: Record<string, SurveyValue>;
   fields: { site: string; comment: string; phone: string; consent: boolean; second: string; staffAbsent: boolean };
 }
 let working: Working | null = null;
@@ -249,7 +248,7 @@ async function interviewScreen(app: App, root: HTMLElement, campaignId: string):
       const chosen = answers[q.item];
       block.dataset['answered'] = chosen === undefined ? 'none' : String(chosen);
       block.dataset['rated'] = chosen === undefined ? 'none' : 'level';
-      const choice = (value: Level, n: string, label: string): HTMLButtonElement =>
+      const choice = (value: SurveyValue, n: string, label: string): HTMLButtonElement =>
         h(
           'button',
           {

@@ -17,6 +17,7 @@ import { groupItems, loadVisitContext, type VisitContext } from '../context';
 import { describeBand, formatBytes, formatDateTime, formatMetres, formatTime, formatWindow, levelOfAlpha, mapLinks } from '../format';
 import { h, replace } from '../h';
 import { plainError } from '../sync-indicator';
+import type { Level } from '../../shared/wire';
 import type { FieldItem } from '../types';
 import { judgeFixes, POOR_ACCURACY_M, submitProblems } from '../visit-rules';
 
@@ -296,7 +297,7 @@ class VisitView {
         );
         button.addEventListener('click', () => {
           void this.change((d) => {
-            d.ratings = { ...d.ratings, [item.code]: { level: band.level as 1 | 2 | 3 | 4 | 5 } };
+            d.ratings = { ...d.ratings, [item.code]: { level: band.level as Level } };
           });
           draw();
         });
