@@ -60,6 +60,10 @@ class ErrorCode(StrEnum):
     ACCOUNT_LOCKED = "ACCOUNT_LOCKED"
     DEVICE_REVOKED = "DEVICE_REVOKED"
     SCHEME_INVALID = "SCHEME_INVALID"
+    # The offline outbox's own cases (issue 9): the app decides from these codes alone.
+    INCOMPLETE_BODY = "INCOMPLETE_BODY"
+    ASSIGNMENT_ALREADY_RECORDED = "ASSIGNMENT_ALREADY_RECORDED"
+    MISSING_EVIDENCE = "MISSING_EVIDENCE"
     # Customer surveys (issue 5).
     SURVEY_NOT_OPEN = "SURVEY_NOT_OPEN"
     SURVEY_CLOSED = "SURVEY_CLOSED"
@@ -163,6 +167,18 @@ MESSAGES: Mapping[ErrorCode, Message] = {
         "该设备的授权已撤销，请重新配对。", "This device's access was revoked; pair it again."
     ),
     ErrorCode.SCHEME_INVALID: Message("认证方案文件无效。", "The scheme file is invalid."),
+    ErrorCode.INCOMPLETE_BODY: Message(
+        "上传中断：服务器收到的内容少于声明的长度，请用同一编号重新上传。",
+        "The upload was cut off before its announced length; send it again under the same id.",
+    ),
+    ErrorCode.ASSIGNMENT_ALREADY_RECORDED: Message(
+        "这项走访任务已有一条测评记录（可能来自另一台手机）。",
+        "This assignment is already recorded by another evaluation (perhaps from another phone).",
+    ),
+    ErrorCode.MISSING_EVIDENCE: Message(
+        "测评引用的照片或文件尚未上传：请先上传，再提交测评。",
+        "The evaluation cites evidence that has not been uploaded: upload it first.",
+    ),
     ErrorCode.SURVEY_NOT_OPEN: Message("本次调查尚未开始。", "This survey has not opened yet."),
     ErrorCode.SURVEY_CLOSED: Message(
         "本次调查已结束，不再接受答卷。", "This survey has closed and takes no more answers."
@@ -339,6 +355,40 @@ class DeviceRevoked(ApiError):
 
 class SchemeInvalid(ApiError):
     code = ErrorCode.SCHEME_INVALID
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class IncompleteBody(ApiError):
+    """An upload cut off before its Content-Length: retry the same request later (400).
+
+    ``details``: ``reason`` (``"incomplete_body"``, as before this code existed),
+    ``content_length``, ``received_bytes``.
+    """
+
+    code = ErrorCode.INCOMPLETE_BODY
+    status = HTTPStatus.BAD_REQUEST
+
+
+class AssignmentAlreadyRecorded(ApiError):
+    """One assignment, one evaluation: another evaluation id already records it (409).
+
+    ``details``: ``reason`` (``"assignment_already_recorded"``), ``evaluation_id`` (the one that
+    counts) and ``evaluation_status``. A phone that lost its own record adopts that id while it
+    is still editable (draft, returned); otherwise another phone's visit counts (docs/sync.md).
+    """
+
+    code = ErrorCode.ASSIGNMENT_ALREADY_RECORDED
+    status = HTTPStatus.CONFLICT
+
+
+class MissingEvidence(ApiError):
+    """An evaluation cites evidence the server does not have (yet): upload it, then replay (422).
+
+    ``details``: ``missing_evidence`` (the ids) and ``evidence`` (a message per id, as the field
+    errors of VALIDATION_ERROR read).
+    """
+
+    code = ErrorCode.MISSING_EVIDENCE
     status = HTTPStatus.UNPROCESSABLE_ENTITY
 
 

@@ -86,9 +86,12 @@ def _errors(*codes: int) -> Any:
         403: "FORBIDDEN (role, not your record, not on the team) / CONFLICT_OF_INTEREST "
         "(a reviewer who was on the audit team).",
         404: "NOT_FOUND: no such record, or not one you may see.",
-        409: "IDEMPOTENCY_CONFLICT (same id, other content) / INVALID_TRANSITION / CONFLICT.",
+        409: "IDEMPOTENCY_CONFLICT (same id, other content) / INVALID_TRANSITION / "
+        "ASSIGNMENT_ALREADY_RECORDED (another evaluation records the assignment: "
+        "details.evaluation_id, details.evaluation_status).",
         412: "PRECONDITION_FAILED: If-Match names a stale version; details.current_version.",
-        422: "VALIDATION_ERROR: details maps each field or path to its messages.",
+        422: "VALIDATION_ERROR: details maps each field or path to its messages / "
+        "MISSING_EVIDENCE: upload details.missing_evidence first, then send again.",
         428: "PRECONDITION_REQUIRED: If-Match is missing.",
     }
 
@@ -133,8 +136,10 @@ class EvaluationResource(MethodView):
         """Create an evaluation under the phone's id (idempotent)
 
         201 on the first create, 200 with the stored evaluation when the same content is sent
-        again, 409 IDEMPOTENCY_CONFLICT when the id was used for other content. Evidence must be
-        uploaded first: 422 lists `missing_evidence`. `submit: true` also submits it.
+        again, 409 IDEMPOTENCY_CONFLICT when the id was used for other content, 409
+        ASSIGNMENT_ALREADY_RECORDED when another evaluation records the assignment. Evidence must
+        be uploaded first: 422 MISSING_EVIDENCE lists `missing_evidence`. `submit: true` also
+        submits it.
         """
         view, created = services.create_evaluation(
             db.session(),

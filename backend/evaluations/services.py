@@ -50,11 +50,12 @@ from backend.engagements.models import (
     EngagementStatus,
 )
 from backend.errors import (
-    Conflict,
+    AssignmentAlreadyRecorded,
     ConflictOfInterest,
     Forbidden,
     IdempotencyConflict,
     InvalidTransition,
+    MissingEvidence,
     NotFound,
     PreconditionFailed,
     SchemeInvalid,
@@ -555,15 +556,20 @@ def _references(
             )
         if assignment.status is AssignmentStatus.CANCELLED:
             raise InvalidTransition(details={"assignment_status": assignment.status.value})
-        other = session.scalar(
-            sa.select(Evaluation.id).where(
+        other = session.execute(
+            sa.select(Evaluation.id, Evaluation.status).where(
                 Evaluation.assignment_id == assignment.id, Evaluation.id != evaluation_id
             )
-        )
+        ).first()
         if other is not None:
-            # One visit, one evaluation: a phone that lost its local record finds it here.
-            raise Conflict(
-                details={"reason": "assignment_already_recorded", "evaluation_id": str(other)}
+            # One visit, one evaluation: a phone that lost its local record finds it here, and
+            # a second phone learns that the first one's visit counts.
+            raise AssignmentAlreadyRecorded(
+                details={
+                    "reason": "assignment_already_recorded",
+                    "evaluation_id": str(other.id),
+                    "evaluation_status": other.status.value,
+                }
             )
     if mode in MYSTERY_SHOPPER_MODES and assignment is None:
         raise ValidationFailed(
@@ -612,7 +618,7 @@ def _link_evidence(
     )
     missing = [str(evidence_id) for evidence_id in wanted if evidence_id not in usable]
     if missing:
-        raise ValidationFailed(
+        raise MissingEvidence(
             details={
                 "evidence": [
                     f"evidence {m} has not been uploaded: upload it first" for m in missing

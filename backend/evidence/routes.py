@@ -79,6 +79,11 @@ class EvidenceItem(MethodView):
         success=True,
         description="A replay (same id, same SHA-256): the existing record, nothing stored.",
     )
+    @blp.alt_response(
+        400,
+        schema=ErrorSchema,
+        description="INCOMPLETE_BODY: the body ended before Content-Length; retry, same id.",
+    )
     @blp.alt_response(401, schema=ErrorSchema, description="AUTH_REQUIRED: not signed in.")
     @blp.alt_response(
         403, schema=ErrorSchema, description="FORBIDDEN: only shoppers, auditors, team leaders."

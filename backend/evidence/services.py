@@ -26,11 +26,11 @@ from backend.auth.access import Actor
 from backend.db import utcnow
 from backend.engagements.models import Engagement
 from backend.errors import (
-    BadRequest,
     EvidenceHashMismatch,
     Forbidden,
     IdempotencyConflict,
     ImageTooLarge,
+    IncompleteBody,
     InvalidImage,
     NotFound,
     PayloadTooLarge,
@@ -171,7 +171,7 @@ def upload(
         if content_length is not None and size != content_length:
             # The connection ended before the announced length: a cut-off upload, not bad
             # bytes (servers that terminate the input stream report it as a short body).
-            raise BadRequest(
+            raise IncompleteBody(
                 details={
                     "reason": "incomplete_body",
                     "content_length": content_length,

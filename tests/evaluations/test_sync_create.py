@@ -182,8 +182,12 @@ def test_missing_evidence_is_named_and_a_half_done_create_leaves_nothing(
 
     assert response.status_code == 422
     error = response.get_json()
-    assert error["code"] == "VALIDATION_ERROR"
+    # Its own code (issue 9), with the same details an app of before reads.
+    assert error["code"] == "MISSING_EVIDENCE"
     assert error["details"]["missing_evidence"] == [str(missing)]
+    assert error["details"]["evidence"] == [
+        f"evidence {missing} has not been uploaded: upload it first"
+    ]
     assert row_snapshot(db_session, _TABLES) == before
     assert db_session.get(Evaluation, evaluation_id) is None
 
@@ -294,8 +298,30 @@ def test_an_assignment_is_recorded_by_one_evaluation(
     response = put(client, world.shopper, uuid.uuid4(), visit_payload(world))
 
     assert response.status_code == 409
-    assert response.get_json()["code"] == "CONFLICT"
-    assert response.get_json()["details"]["evaluation_id"] == str(first)
+    # Its own code (issue 9); details say which evaluation counts and where it stands.
+    assert response.get_json()["code"] == "ASSIGNMENT_ALREADY_RECORDED"
+    assert response.get_json()["details"] == {
+        "reason": "assignment_already_recorded",
+        "evaluation_id": str(first),
+        "evaluation_status": "draft",
+    }
+
+
+def test_a_second_phone_learns_the_assignment_was_submitted_from_another(
+    client: FlaskClient, db_session: Session, world: World
+) -> None:
+    first = uuid.uuid4()
+    assert put(client, world.shopper, first, visit_payload(world, submit=True)).status_code == 201
+    second = uuid.uuid4()
+
+    response = put(client, world.shopper, second, visit_payload(world, submit=True))
+
+    assert response.status_code == 409
+    error = response.get_json()
+    assert error["code"] == "ASSIGNMENT_ALREADY_RECORDED"
+    assert error["details"]["evaluation_id"] == str(first)
+    assert error["details"]["evaluation_status"] == "submitted"
+    assert db_session.get(Evaluation, second) is None
 
 
 def test_auditors_record_open_inspections_only_on_their_engagements(

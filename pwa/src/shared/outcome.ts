@@ -1,7 +1,9 @@
 /**
  * What the outbox does with each answer, decided from the HTTP status and the error `code`
- * (never from the message): docs/sync.md "Create", "Edits", "Other answers" and docs/evidence.md
- * "Answers and what the outbox does with each". Pure, so both contexts and the tests agree.
+ * (never from the message, and never from `details` of a generic code: each case the outbox
+ * treats specially has its own code; `details` only carries that code's data, such as the ids
+ * to upload): docs/sync.md "Create", "Edits", "Other answers" and docs/evidence.md "Answers and
+ * what the outbox does with each". Pure, so both contexts and the tests agree.
  */
 
 export type EntryKind = 'evidence' | 'create' | 'edit' | 'survey';
@@ -18,9 +20,12 @@ export type Decision =
   | { action: 'retry' }
   /** The user must sign in or pair again; keep everything and stop the queue. */
   | { action: 'auth' }
-  /** 409 CONFLICT on create: the assignment was recorded under this other evaluation id. */
+  /**
+   * 409 ASSIGNMENT_ALREADY_RECORDED on create, the server's record still editable (draft,
+   * returned): this phone lost its record; carry on under the server's id.
+   */
   | { action: 'adopt'; evaluationId: string }
-  /** 422 with `missing_evidence`: upload these first, then replay the create. */
+  /** 422 MISSING_EVIDENCE: upload these first, then replay the create. */
   | { action: 'upload-missing'; evidenceIds: string[] }
   /** 412 on an edit: fetch the current version and re-apply the edit on top. */
   | { action: 'refetch' }
@@ -32,13 +37,18 @@ export type Decision =
 /** Codes that mean "this session or device is not (or no longer) allowed in". */
 const AUTH_CODES = new Set(['AUTH_REQUIRED', 'DEVICE_REVOKED']);
 
-/** Server-side trouble that goes away by itself. */
+/** Trouble that goes away by itself: the server busy or down, an upload cut off half way. */
 const TRANSIENT_CODES = new Set([
   'TOO_MANY_REQUESTS',
   'INTERNAL_ERROR',
   'SERVICE_UNAVAILABLE',
   'DATABASE_UNAVAILABLE',
+  // docs/evidence.md: "Retry later, same id".
+  'INCOMPLETE_BODY',
 ]);
+
+/** Statuses in which the evaluator may still change an evaluation (docs/sync.md "Edits"). */
+export const EDITABLE_STATUSES: ReadonlySet<string> = new Set(['draft', 'returned']);
 
 function detailsRecord(details: unknown): Record<string, unknown> {
   return typeof details === 'object' && details !== null ? (details as Record<string, unknown>) : {};
@@ -56,25 +66,25 @@ export function decide(kind: EntryKind, failure: Failure): Decision {
   // CSRF_FAILED reaching here means apiFetch's one refetch of the token did not help (the
   // session ended): a sign-in fixes it.
   if (code === 'CSRF_FAILED') return { action: 'auth' };
-  // An upload cut off half way (docs/evidence.md: "Retry later, same id").
-  if (status === 400 && code === 'BAD_REQUEST' && details['reason'] === 'incomplete_body') {
-    return { action: 'retry' };
-  }
   if (kind === 'evidence' && code === 'EVIDENCE_HASH_MISMATCH') return { action: 'recheck-hash' };
-  if (kind === 'create' && status === 409 && code === 'CONFLICT') {
+  if (kind === 'create' && code === 'ASSIGNMENT_ALREADY_RECORDED') {
+    // Its data: which evaluation records the assignment, and where it stands. Submitted (or
+    // reviewed) from another phone: that visit counts, and this one needs a person (blocked).
     const id = details['evaluation_id'];
-    if (typeof id === 'string' && id !== '') return { action: 'adopt', evaluationId: id };
+    if (typeof id === 'string' && id !== '' && EDITABLE_STATUSES.has(String(details['evaluation_status']))) {
+      return { action: 'adopt', evaluationId: id };
+    }
   }
-  if (kind !== 'evidence' && status === 422 && Array.isArray(details['missing_evidence'])) {
-    const ids = (details['missing_evidence'] as unknown[]).filter(
-      (v): v is string => typeof v === 'string',
-    );
+  if (kind !== 'evidence' && code === 'MISSING_EVIDENCE') {
+    const listed: unknown = details['missing_evidence'];
+    const ids = (Array.isArray(listed) ? (listed as unknown[]) : []).filter((v): v is string => typeof v === 'string');
     if (ids.length > 0) return { action: 'upload-missing', evidenceIds: ids };
   }
   if (kind === 'edit' && (status === 412 || code === 'PRECONDITION_FAILED')) {
     return { action: 'refetch' };
   }
-  // IDEMPOTENCY_CONFLICT, VALIDATION_ERROR, FORBIDDEN, CONFLICT_OF_INTEREST, NOT_FOUND,
+  // ASSIGNMENT_ALREADY_RECORDED (another phone's visit counts), IDEMPOTENCY_CONFLICT,
+  // VALIDATION_ERROR, FORBIDDEN, CONFLICT_OF_INTEREST, NOT_FOUND,
   // INVALID_TRANSITION, PAYLOAD_TOO_LARGE, UNSUPPORTED_FILE_TYPE, INVALID_IMAGE,
   // IMAGE_TOO_LARGE, PRECONDITION_REQUIRED (a bug): sending it again unchanged cannot help.
   return { action: 'blocked' };

@@ -1,8 +1,9 @@
 /**
  * A small in-memory stand-in for the server's sync and evidence endpoints, implementing their
  * idempotency rules as docs/sync.md and docs/evidence.md state them (PUT create: same content →
- * 200, other content → 409 IDEMPOTENCY_CONFLICT; one evaluation per assignment → 409 CONFLICT
- * with details.evaluation_id; missing evidence → 422 with details.missing_evidence; PATCH needs
+ * 200, other content → 409 IDEMPOTENCY_CONFLICT; one evaluation per assignment → 409
+ * ASSIGNMENT_ALREADY_RECORDED with details.evaluation_id and evaluation_status; missing evidence
+ * → 422 MISSING_EVIDENCE with details.missing_evidence; PATCH needs
  * If-Match, 412 when stale unless it is the replay of the edit that made the current version;
  * evidence PUT checks X-Content-SHA256 and answers a replay with 200). It also checks the
  * request shapes the client sends (headers, JSON fields) and can drop connections and answers.
@@ -156,7 +157,7 @@ export class FakeServer {
     }
     if (fault === '503') return error(503, 'SERVICE_UNAVAILABLE');
     if (fault === '429') return error(429, 'TOO_MANY_REQUESTS', {}, { 'Retry-After': '7' });
-    if (fault === 'cut') return error(400, 'BAD_REQUEST', { reason: 'incomplete_body' });
+    if (fault === 'cut') return error(400, 'INCOMPLETE_BODY', { reason: 'incomplete_body' });
     this.log.push(key);
     let body: unknown = init.body;
     if (body instanceof Blob) body = new Uint8Array(await body.arrayBuffer());
@@ -296,12 +297,12 @@ export class FakeServer {
     if (assignment !== null) {
       for (const other of this.evaluations.values()) {
         if (other.assignment_id === assignment) {
-          return error(409, 'CONFLICT', { reason: 'assignment_already_recorded', evaluation_id: other.id });
+          return error(409, 'ASSIGNMENT_ALREADY_RECORDED', { reason: 'assignment_already_recorded', evaluation_id: other.id, evaluation_status: other.status });
         }
       }
     }
     const missing = this.missingEvidence(body);
-    if (missing.length > 0) return error(422, 'VALIDATION_ERROR', { missing_evidence: missing });
+    if (missing.length > 0) return error(422, 'MISSING_EVIDENCE', { missing_evidence: missing });
     const content = Object.fromEntries(CONTENT_FIELDS.map((f) => [f, body[f] ?? null]));
     const ev: StoredEvaluation = {
       id,
@@ -342,7 +343,7 @@ export class FakeServer {
     if (base !== ev.version) return error(412, 'PRECONDITION_FAILED', { current_version: ev.version });
     if (ev.status !== 'draft' && ev.status !== 'returned') return error(409, 'INVALID_TRANSITION', { status: ev.status });
     const missing = this.missingEvidence(body);
-    if (missing.length > 0) return error(422, 'VALIDATION_ERROR', { missing_evidence: missing });
+    if (missing.length > 0) return error(422, 'MISSING_EVIDENCE', { missing_evidence: missing });
     const next = { ...ev.content };
     for (const f of CONTENT_FIELDS) if (f in body) next[f] = body[f];
     const changed = canonical(next) !== canonical(ev.content);

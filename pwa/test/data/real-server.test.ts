@@ -159,27 +159,27 @@ describe('the outbox against the real server', () => {
     expect(await getDraft(draft.id)).toMatchObject({ status: 'synced', serverVersion: 2 });
   }, 60_000);
 
-  it('a second record of the same assignment adopts the server id (409 CONFLICT) and stops at a submitted record', async () => {
+  it('a second record of an assignment already submitted is refused (409 ASSIGNMENT_ALREADY_RECORDED) and kept unsent under its own id', async () => {
     const phone = browser();
     vi.stubGlobal('fetch', phone.fetch);
     await login('shopper@demo.fieldcert.cn', 'demo-shopper-2026');
     const { data: assignments } = await cachedGet<Assignment[]>('/api/me/assignments');
     const a = assignments[0] as Assignment;
-    const mine = (await apiFetch<{ evaluations: { id: string; version: number }[] }>('GET', '/api/sync/mine')).data;
+    const mine = (await apiFetch<{ evaluations: { id: string; version: number; status: string }[] }>('GET', '/api/sync/mine')).data;
     const recorded = mine.evaluations[0];
-    expect(recorded).toBeDefined();
-    // A phone that lost its storage records the same assignment again under a new id.
+    expect(recorded).toMatchObject({ status: 'submitted' });
+    // Another phone (or this one, storage cleared) records the same assignment under a new id.
     const again = await newDraft({ engagementId: a.engagement.id, siteId: a.site.id, assignmentId: a.id, mode: a.mode });
     await saveDraft({ ...again, ratings: { [a.scheme.items[0]?.code ?? '']: { level: 3 } } });
     await submitVisit(again.id);
     const result = await replayOutbox({ force: true });
-    // The server's record is submitted already: the adopted edit needs a person.
-    expect(result).toMatchObject({ stoppedBy: null, error: { code: 'INVALID_TRANSITION', status: 409 } });
-    const adopted = (await getDraft(again.id)) as VisitDraft;
-    expect(adopted.id).toBe(recorded?.id);
-    expect(adopted.syncError?.code).toBe('INVALID_TRANSITION');
-    const [edit] = await listOutbox();
-    expect(edit).toMatchObject({ kind: 'edit', draftId: recorded?.id, state: 'blocked', ifMatch: recorded?.version });
+    // The server's record is submitted already: that visit counts, this one needs a person.
+    expect(result).toMatchObject({ stoppedBy: null, error: { code: 'ASSIGNMENT_ALREADY_RECORDED', status: 409 } });
+    const kept = (await getDraft(again.id)) as VisitDraft;
+    expect(kept.id).toBe(again.id);
+    expect(kept.syncError).toMatchObject({ code: 'ASSIGNMENT_ALREADY_RECORDED', details: { evaluation_id: recorded?.id, evaluation_status: 'submitted' } });
+    const [create] = await listOutbox();
+    expect(create).toMatchObject({ kind: 'create', draftId: again.id, state: 'blocked' });
     const after = (await apiFetch<{ evaluations: { id: string; version: number }[] }>('GET', '/api/sync/mine')).data;
     expect(after.evaluations).toEqual(mine.evaluations);
   }, 60_000);

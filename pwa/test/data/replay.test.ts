@@ -163,7 +163,7 @@ describe('replay: never twice, never lost', () => {
     await submitVisit(visit.id);
     server.failNext(/^PUT \/api\/evidence/, 'cut');
     const now = 5_000_000;
-    expect(await replayOutbox({ now: () => now, random: () => 0 })).toMatchObject({ stoppedBy: 'retry', error: { code: 'BAD_REQUEST' } });
+    expect(await replayOutbox({ now: () => now, random: () => 0 })).toMatchObject({ stoppedBy: 'retry', error: { code: 'INCOMPLETE_BODY' } });
     server.failNext(/^PUT \/api\/evidence/, '429');
     expect(await replayOutbox({ force: true, now: () => now, random: () => 0 })).toMatchObject({ stoppedBy: 'retry' });
     expect((await readSyncMeta()).nextAttemptAt).toBe(now + 7000);
@@ -240,7 +240,7 @@ describe('replay: nothing deleted before the server confirmed it', () => {
 });
 
 describe('replay: the server knows better', () => {
-  it('adopts the evaluation id the server has for the assignment (409 CONFLICT)', async () => {
+  it('adopts the evaluation id the server has for the assignment (409 ASSIGNMENT_ALREADY_RECORDED, still a draft)', async () => {
     const server = h.server();
     // The phone recorded this assignment before, lost its storage, and recorded it again.
     const lost = await recordedVisit(0);
@@ -266,7 +266,25 @@ describe('replay: the server knows better', () => {
     expect(server.log).toContain(`PATCH /api/evaluations/${lost.id}`);
   });
 
-  it('uploads missing evidence on 422 missing_evidence, then replays the create', async () => {
+  it('does not adopt a record another phone submitted: the create waits for a person, nothing is sent over it', async () => {
+    const server = h.server();
+    const first = await recordedVisit(0);
+    await submitVisit(first.id);
+    await replayOutbox();
+    expect(server.evaluations.get(first.id)?.status).toBe('submitted');
+    // The second phone's visit of the same assignment (here: the same fake server, a new draft).
+    const second = await recordedVisit(1);
+    await submitVisit(second.id);
+    const result = await replayOutbox();
+    expect(result).toMatchObject({ stoppedBy: null, error: { code: 'ASSIGNMENT_ALREADY_RECORDED', status: 409 } });
+    expect(server.log).not.toContain(`PATCH /api/evaluations/${first.id}`);
+    expect(server.evaluations.get(first.id)).toMatchObject({ status: 'submitted', version: 1 });
+    const kept = await getDraft(second.id);
+    expect(kept).toMatchObject({ id: second.id, status: 'queued', syncError: { code: 'ASSIGNMENT_ALREADY_RECORDED', details: { evaluation_id: first.id } } });
+    expect((await listOutbox()).map((e) => [e.kind, e.draftId, e.state])).toEqual([['create', second.id, 'blocked']]);
+  });
+
+  it('uploads missing evidence on 422 MISSING_EVIDENCE, then replays the create', async () => {
     const server = h.server();
     const visit = await recordedVisit(2);
     await submitVisit(visit.id);
