@@ -12,6 +12,7 @@ from typing import Any
 import marshmallow as ma
 
 from backend.api import Schema
+from backend.evaluations.actions import REVIEW_ACTIONS
 from backend.evaluations.models import EvaluationStatus
 from backend.evaluations.ratings import wire_ratings
 from backend.schemes.schemas import TextSchema
@@ -138,11 +139,9 @@ class EvaluationEditSchema(_ContentFields):
     """``PATCH /api/evaluations/<id>``: each field given replaces that field; others are kept."""
 
 
-#: Review actions; a comment is required for all but accept (the shopper needs to know why).
-REVIEW_ACTIONS = ("accept", "return", "reject", "exclude")
-
-
 class EvaluationReviewSchema(Schema):
+    """A review action (actions.py); a comment is required for all but accept."""
+
     action = ma.fields.String(required=True, validate=ma.validate.OneOf(REVIEW_ACTIONS))
     comment = ma.fields.String(
         load_default=None, allow_none=True, validate=ma.validate.Length(max=MAX_NOTES)
@@ -244,6 +243,37 @@ class EvaluationEventSchema(Schema):
     at = ma.fields.DateTime(dump_only=True)
 
 
+class ReviewActionsSchema(Schema):
+    """The review actions the asking user may take on the evaluation now (actions.py)."""
+
+    actions = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(REVIEW_ACTIONS)),
+        dump_only=True,
+        metadata={
+            "description": "What POST /api/evaluations/<id>/review accepts from this user now; "
+            "offer exactly these."
+        },
+    )
+    reason = ma.fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "Why there are none: own_evaluation, independent_reviewer (复核人 "
+            "read only), not_on_the_audit_team, role, status (no action applies to this "
+            "status); null when some are allowed."
+        },
+    )
+
+
+def _review() -> ma.fields.Nested:
+    return ma.fields.Nested(
+        ReviewActionsSchema,
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The review actions the asking user may take now."},
+    )
+
+
 class EvaluationSchema(Schema):
     """An evaluation for its evaluator and the certification body's staff."""
 
@@ -262,6 +292,7 @@ class EvaluationSchema(Schema):
     submitted_at = ma.fields.DateTime(dump_only=True, allow_none=True)
     content = ma.fields.Nested(EvaluationVersionSchema, dump_only=True)
     events = ma.fields.List(ma.fields.Nested(EvaluationEventSchema), dump_only=True)
+    review = _review()
 
 
 class EvaluationSummarySchema(Schema):
@@ -277,6 +308,7 @@ class EvaluationSummarySchema(Schema):
     created_at = ma.fields.DateTime(dump_only=True)
     updated_at = ma.fields.DateTime(dump_only=True)
     submitted_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+    review = _review()
 
 
 class ClientEvidenceLinkSchema(Schema):

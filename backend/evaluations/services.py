@@ -21,6 +21,7 @@ its evaluator is logged with a reason.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import functools
 import hashlib
@@ -60,6 +61,14 @@ from backend.errors import (
     PreconditionFailed,
     SchemeInvalid,
     ValidationFailed,
+)
+from backend.evaluations.actions import (
+    ACTION_TARGET,
+    TRANSITIONS,
+    ReviewActions,
+    allowed_in,
+    refusal,
+    review_actions,
 )
 from backend.evaluations.models import (
     Evaluation,
@@ -422,6 +431,9 @@ class EvaluationView:
     submitted_at: datetime | None
     content: EvaluationVersion
     events: Sequence[EvaluationEvent]
+    #: The review actions the reader may take now (reads and reviews; None on the evaluator's
+    #: own create and edit answers).
+    review: ReviewActions | None = None
 
 
 @dataclass(frozen=True)
@@ -436,6 +448,8 @@ class EvaluationSummary:
     created_at: datetime
     updated_at: datetime
     submitted_at: datetime | None
+    #: The review actions the reader of the queue may take on it now.
+    review: ReviewActions | None = None
 
 
 def _version(session: Session, evaluation_id: uuid.UUID, number: int) -> EvaluationVersion | None:
@@ -996,22 +1010,6 @@ def _is_replayed_edit(
 
 # --------------------------------------------------------------------------- review
 
-#: (status, action) → new status. Anything else is INVALID_TRANSITION (issue 3).
-TRANSITIONS: Mapping[tuple[EvaluationStatus, str], EvaluationStatus] = {
-    (EvaluationStatus.SUBMITTED, "accept"): EvaluationStatus.ACCEPTED,
-    (EvaluationStatus.SUBMITTED, "return"): EvaluationStatus.RETURNED,
-    (EvaluationStatus.SUBMITTED, "reject"): EvaluationStatus.REJECTED,
-    (EvaluationStatus.SUBMITTED, "exclude"): EvaluationStatus.EXCLUDED,
-    # An accepted evaluation may still be left out of the scores, with a reason.
-    (EvaluationStatus.ACCEPTED, "exclude"): EvaluationStatus.EXCLUDED,
-}
-_ACTION_TARGET = {
-    "accept": EvaluationStatus.ACCEPTED,
-    "return": EvaluationStatus.RETURNED,
-    "reject": EvaluationStatus.REJECTED,
-    "exclude": EvaluationStatus.EXCLUDED,
-}
-
 
 def review_evaluation(
     session: Session,
@@ -1031,20 +1029,20 @@ def review_evaluation(
     with _atomic(session):
         evaluation = _get_evaluation(session, evaluation_id)
         access = evaluation_access(session, actor, evaluation)
-        if access is Access.OWN:
-            raise Forbidden(details={"reason": "own_evaluation"})
-        if access is not Access.TEAM:
-            raise Forbidden(details={"reason": "not_on_the_audit_team"})
+        # The same rule the views use to tell the app which actions to offer (actions.py).
+        refused = refusal(actor.role, own=access is Access.OWN, on_team=access is Access.TEAM)
+        if refused is not None:
+            raise Forbidden(details={"reason": refused})
         comment = comment.strip() if comment is not None and comment.strip() else None
-        target = _ACTION_TARGET[action]
+        target = ACTION_TARGET[action]
         if expected_version == evaluation.version and _is_replayed_review(
             session, actor, evaluation, target, comment
         ):
-            return build_view(session, evaluation)
+            return _with_review(build_view(session, evaluation), actor, access)
         check_version(expected_version, evaluation.version)
         new_status = TRANSITIONS.get((evaluation.status, action))
         if new_status is None:
-            allowed = sorted(a for (s, a) in TRANSITIONS if s is evaluation.status)
+            allowed = sorted(allowed_in(evaluation.status))
             raise InvalidTransition(
                 details={"status": evaluation.status.value, "action": action, "allowed": allowed}
             )
@@ -1060,7 +1058,18 @@ def review_evaluation(
         session.commit()
     if new_status is EvaluationStatus.RETURNED:
         _notify(on_evaluation_returned, session, evaluation)
-    return build_view(session, evaluation)
+    return _with_review(build_view(session, evaluation), actor, access)
+
+
+def _with_review(view: EvaluationView, actor: Actor, access: Access) -> EvaluationView:
+    """The view with the review actions this actor may take on it now (actions.py)."""
+    review = review_actions(
+        actor.role,
+        own=access is Access.OWN,
+        on_team=access is Access.TEAM,
+        status=view.status,
+    )
+    return dataclasses.replace(view, review=review)
 
 
 def _is_replayed_review(
@@ -1113,7 +1122,7 @@ def get_evaluation(
             ip=ip,
         )
         session.commit()
-    return build_view(session, evaluation)
+    return _with_review(build_view(session, evaluation), actor, access)
 
 
 def list_versions(
@@ -1180,6 +1189,13 @@ def list_engagement_evaluations(
             created_at=ev.created_at,
             updated_at=ev.updated_at,
             submitted_at=ev.submitted_at,
+            review=review_actions(
+                actor.role,
+                own=ev.evaluator_id == actor.user.id,
+                # engagement_access let team leaders and auditors in only as team members.
+                on_team=actor.role in TEAM_ROLES,
+                status=ev.status,
+            ),
         )
         for ev, user in rows
     ]
