@@ -14,22 +14,31 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # The URL without its password, for messages.
 shown_url() { sed -E 's#(://[^:/@]+):[^@]*@#\1:***@#' <<<"$1"; }
 
+# Debian packages the browser tests need: Chromium, and a CJK font (without one, Chinese text in
+# the test screenshots is drawn as empty boxes). Installed with apt when missing (root, or sudo).
+have_cjk_font() { command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh family 2>/dev/null)" ]; }
+
 ensure_chromium() {
-    if command -v chromium >/dev/null 2>&1; then
+    local -a missing=()
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)
+    have_cjk_font || missing+=(fonts-noto-cjk)
+    if [ "${#missing[@]}" -eq 0 ]; then
         return
     fi
-    echo "chromium is not installed; installing Debian's package (for the browser tests)"
+    echo "missing for the browser tests: ${missing[*]}; installing Debian's packages"
     local -a sudo=()
     if [ "$(id -u)" -ne 0 ]; then
         command -v sudo >/dev/null 2>&1 ||
-            die "chromium is missing and installing it needs root: run 'apt-get install chromium' as root"
+            die "${missing[*]} missing and installing needs root: run 'apt-get install ${missing[*]}' as root"
         sudo=(sudo)
     fi
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q ||
-        die "apt-get update failed: install chromium by hand ('apt-get install chromium')"
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium ||
-        die "apt-get install chromium failed: install it by hand"
+        die "apt-get update failed: install ${missing[*]} by hand ('apt-get install ${missing[*]}')"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" ||
+        die "apt-get install ${missing[*]} failed: install them by hand"
     command -v chromium >/dev/null 2>&1 || die "chromium still not on PATH after installing it"
+    have_cjk_font || die "no CJK font after installing fonts-noto-cjk (fc-list :lang=zh is empty)"
 }
 
 step "PWA unit tests (npm test)"
@@ -37,9 +46,10 @@ step "PWA unit tests (npm test)"
 [ -d pwa/node_modules ] || (cd pwa && npm ci)
 (cd pwa && npm test)
 
-step "Chromium for the browser tests"
+step "Chromium and a CJK font for the browser tests"
 ensure_chromium
 chromium --version
+fc-list :lang=zh family | sort -u | head -n 3 || true
 
 step "Lint (ruff)"
 "$BIN/ruff" check .

@@ -208,7 +208,7 @@ def check_geofence(data: IntegrityInput, t: Thresholds = DEFAULT_THRESHOLDS) -> 
                     "NO_GPS_FIXES",
                     check,
                     "warning",
-                    "测评未附任何 GPS 定位，无法核实是否到店。",
+                    "测评未附任何 GPS 定位，无法核实是否到达现场。",
                     "The evaluation carries no GPS fix: presence at the site cannot be checked.",
                 ),
             ),
@@ -245,7 +245,7 @@ def check_geofence(data: IntegrityInput, t: Thresholds = DEFAULT_THRESHOLDS) -> 
                     "GEOFENCE_OUTSIDE",
                     check,
                     "alert",
-                    f"全部 {len(results)} 个 GPS 定位都在门店地理围栏外：最近一次距门店 "
+                    f"全部 {len(results)} 个 GPS 定位都在场所地理围栏外：最近一次距场所 "
                     f"{numbers['nearest_distance_m']} 米"
                     f"（精度 ±{numbers['nearest_accuracy_m']} 米），"
                     f"围栏半径 {numbers['radius_m']} 米。",
@@ -263,7 +263,7 @@ def check_geofence(data: IntegrityInput, t: Thresholds = DEFAULT_THRESHOLDS) -> 
                 "GEOFENCE_UNCERTAIN",
                 check,
                 "warning",
-                f"GPS 定位精度不足以判断是否在门店围栏内：最近一次距门店 "
+                f"GPS 定位精度不足以判断是否在场所围栏内：最近一次距场所 "
                 f"{numbers['nearest_distance_m']} 米，精度 ±{numbers['nearest_accuracy_m']} 米，"
                 f"围栏半径 {numbers['radius_m']} 米。",
                 f"The GPS fixes are too imprecise to tell whether the phone was inside the "
@@ -304,7 +304,7 @@ def check_photo_locations(data: IntegrityInput, t: Thresholds = DEFAULT_THRESHOL
                     "PHOTO_OUTSIDE_GEOFENCE",
                     check,
                     "warning",
-                    f"照片拍摄位置在门店围栏外：距门店 {distance} 米"
+                    f"照片拍摄位置在场所围栏外：距场所 {distance} 米"
                     f"（精度 ±{_m(fix.accuracy_m)} 米），围栏半径 {_m(site.radius_m)} 米。",
                     f"The photo was taken outside the site's geofence: {distance} m from the "
                     f"site (accuracy ±{_m(fix.accuracy_m)} m), radius {_m(site.radius_m)} m.",
@@ -380,7 +380,7 @@ def check_time_on_site(data: IntegrityInput, t: Thresholds = DEFAULT_THRESHOLDS)
                     "VISIT_TIMES_MISSING",
                     check,
                     "info",
-                    "测评未记录开始或结束时间，无法核实在店时长。",
+                    "测评未记录开始或结束时间，无法核实现场停留时长。",
                     "The visit's start or end is not recorded: time on site cannot be checked.",
                 ),
             ),
@@ -396,7 +396,7 @@ def check_time_on_site(data: IntegrityInput, t: Thresholds = DEFAULT_THRESHOLDS)
                 "TIME_ON_SITE_SHORT",
                 check,
                 "warning",
-                f"在店时长仅 {numbers['minutes']} 分钟，少于 {numbers['minimum_min']} 分钟。",
+                f"现场停留时长仅 {numbers['minutes']} 分钟，少于 {numbers['minimum_min']} 分钟。",
                 f"Only {numbers['minutes']} min on site, less than {numbers['minimum_min']} min.",
                 numbers,
             ),

@@ -41,6 +41,7 @@ const app = createApp({
   i18n,
   view: byId('view'),
   nav: byId('nav'),
+  syncIndicator: byId('sync-indicator'),
   screens: {
     login: loginScreen,
     assignments: assignmentsScreen,

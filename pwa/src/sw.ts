@@ -3,8 +3,10 @@
  *
  * - Precaches the app shell that vite-plugin-pwa injects into `__WB_MANIFEST`
  *   (the list is chosen in vite.config.ts), and serves it cache-first.
- * - Answers every navigation outside /api with the precached index.html, so
- *   reloading or opening any app URL works with no network.
+ * - Answers navigations to the app's own pages (`/`, `/index.html`: it routes by
+ *   the hash) with the precached index.html, so reloading or opening any app URL
+ *   works with no network; every other navigation (the public survey /s/…,
+ *   certificate checks /c/…, /surveys/…, /api) goes to the network.
  * - Leaves /api alone: it registers no route for it, so API requests go
  *   straight to the network and nothing from the API is ever cached.
  * - Deletes, on activate, every cache it does not own.
@@ -24,7 +26,7 @@ import { readMeta } from './data/db';
 import { refreshReturned } from './data/returned';
 import { replayOutbox } from './data/replay';
 import { notificationPlan, parsePushPayload, type Lang } from './shared/notification';
-import { API_PATH, isReplayMessage, isSkipWaitingMessage, SYNC_TAG } from './shared/sw-protocol';
+import { API_PATH, APP_SHELL_PATHS, isReplayMessage, isSkipWaitingMessage, SYNC_TAG } from './shared/sw-protocol';
 
 declare const self: ServiceWorkerGlobalScope & {
   /** Replaced at build time by the precache manifest (injectManifest). */
@@ -38,8 +40,11 @@ precacheAndRoute(self.__WB_MANIFEST);
 
 registerRoute(
   new NavigationRoute(createHandlerBoundToURL(APP_SHELL_URL), {
-    // API URLs opened as pages (the OpenAPI docs, a file download) must reach
-    // the server, never get the app shell.
+    // Only the app's own pages get the shell (an allowlist, not a denylist: the server has
+    // pages of its own, and more will come). The public survey /s/…, certificate checks /c/…,
+    // the survey analysis /surveys/… reach the server, as if no worker were installed.
+    allowlist: [APP_SHELL_PATHS],
+    // API URLs opened as pages (the OpenAPI document, a file download) never get the shell.
     denylist: [API_PATH],
   }),
 );

@@ -42,6 +42,8 @@ from backend.users.models import Role, User
 from tests.database import app_config, fresh_database
 
 PWA_DIST = REPO_ROOT / "pwa" / "dist"
+#: Screenshots of key screens the browser tests keep for people to open (gitignored; README).
+SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 #: A phone held at the first demo site (Nanchang, WGS-84), 200 m geofence.
 AT_SITE = {"latitude": 28.716950, "longitude": 115.960260, "accuracy": 12}
 #: The 360 px phone the UI is made for.
@@ -252,6 +254,22 @@ def phone_context(browser: Any, base_url: str, **extra: Any) -> BrowserContext:
     context = browser.new_context(**{**options, **extra})
     context.set_default_timeout(20_000)
     return context
+
+
+def save_screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
+    """Keep a picture of the screen as a test artefact (``test-artifacts/screenshots/<name>.png``).
+
+    Named by screen, so each run replaces the last; the PostgreSQL pass replaces the SQLite one's.
+    Waits for the page's fonts first, so the Chinese text is drawn (needs fonts-noto-cjk).
+    """
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("document.fonts.ready.then(() => true)")
+    if full_page:
+        # From the top, so the sticky status bar is drawn where a person sees it.
+        page.evaluate("window.scrollTo(0, 0)")
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page, animations="disabled")
+    return path
 
 
 def wait_for_app(page: Page) -> None:

@@ -90,6 +90,15 @@ export async function listDrafts(): Promise<VisitDraft[]> {
   return all.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0));
 }
 
+/**
+ * Visits recorded on this phone and not submitted: drafts, and returned visits being corrected.
+ * Only this phone has them (or their corrections) until they are submitted.
+ */
+export async function countUnsubmitted(): Promise<number> {
+  const all = await transact(['drafts'], 'readonly', (tx) => tx.getAll('drafts'));
+  return all.filter((d) => d.status === 'draft' || d.status === 'returned').length;
+}
+
 /** The draft recording an assignment (the newest, should there be more than one). */
 export async function draftForAssignment(assignmentId: string): Promise<VisitDraft | undefined> {
   const found = await transact(['drafts'], 'readonly', (tx) => tx.byIndex('drafts', 'assignmentId', assignmentId));

@@ -7,14 +7,15 @@
 import { createBody, editBody } from '../shared/wire';
 import { transact, type Tx } from './db';
 import { getDraftIn } from './drafts';
-import { enqueue, enqueued, entriesOf, remove, unblock } from './outbox-store';
+import { announceChange } from './events';
+import { enqueue, enqueued, entriesOf, remove, removeAllOf, unblock } from './outbox-store';
 import type { VisitDraft } from './types';
 
 export { listOutbox, onEnqueued, pendingCounts, userIdOf } from './outbox-store';
 
 /** Why a visit cannot be queued (the UI shows it; nothing was written). */
 export class OutboxError extends Error {
-  readonly code: 'NO_DRAFT' | 'ALREADY_QUEUED' | 'ALREADY_SYNCED' | 'NOT_RETURNED';
+  readonly code: 'NO_DRAFT' | 'ALREADY_QUEUED' | 'ALREADY_SYNCED' | 'NOT_RETURNED' | 'WAITING_TO_BE_SENT';
   constructor(code: OutboxError['code'], message: string) {
     super(message);
     this.name = 'OutboxError';
@@ -57,6 +58,9 @@ async function enqueueVisit(draftId: string, why: 'submit' | 'resubmit'): Promis
       throw new OutboxError('ALREADY_QUEUED', 'This visit is already waiting to be sent');
     }
     if (draft.status === 'synced') throw new OutboxError('ALREADY_SYNCED', 'The server already has this visit');
+    if (draft.status === 'superseded') {
+      throw new OutboxError('ALREADY_SYNCED', 'Another visit of this assignment is on the server; this one is a copy');
+    }
 
     // Blocked creates/edits carry stale content: drop them (the server stored nothing for
     // them: 422/403/404 write nothing) and queue the current content below. Blocked uploads are
@@ -94,4 +98,47 @@ async function queueRecord(tx: Tx, draft: VisitDraft): Promise<void> {
       base: draft.baseContent ?? null,
     });
   }
+}
+
+/**
+ * The user gives up sending a visit the server will not take (409 ASSIGNMENT_ALREADY_RECORDED:
+ * another phone's visit of the assignment counts) or never sent. Refused while any of its
+ * entries still waits to be sent (only blocked ones may go): nothing queued is lost unasked.
+ */
+async function giveUp(tx: Tx, draftId: string): Promise<VisitDraft> {
+  const draft = await getDraftIn(tx, draftId);
+  if (draft === undefined) throw new OutboxError('NO_DRAFT', `No visit ${draftId} on this phone`);
+  if (draft.status === 'synced' || draft.status === 'returned') {
+    throw new OutboxError('ALREADY_SYNCED', 'The server has this visit: it cannot be given up on the phone');
+  }
+  if ((await entriesOf(tx, draft.id)).some((e) => e.state === 'pending')) {
+    throw new OutboxError('WAITING_TO_BE_SENT', 'This visit is still waiting to be sent');
+  }
+  await removeAllOf(tx, draft.id);
+  return draft;
+}
+
+/**
+ * Keep a visit the server will not take as a read-only copy on this phone (status
+ * 'superseded'): its refused entries leave the outbox and it is never sent; its photos stay.
+ */
+export async function keepVisitAsCopy(draftId: string): Promise<void> {
+  await transact(['drafts', 'outbox', 'meta'], 'readwrite', async (tx) => {
+    const draft = await giveUp(tx, draftId);
+    await tx.put('drafts', { ...draft, status: 'superseded', updatedAt: new Date().toISOString() });
+  });
+  announceChange('draft');
+}
+
+/**
+ * Delete a visit the server will not take (or a draft never sent), with its photos on this
+ * phone and its refused entries. The server's own records are untouched.
+ */
+export async function discardVisit(draftId: string): Promise<void> {
+  await transact(['drafts', 'photos', 'outbox', 'meta'], 'readwrite', async (tx) => {
+    const draft = await giveUp(tx, draftId);
+    for (const photo of await tx.byIndex('photos', 'evaluationId', draft.id)) await tx.delete('photos', photo.id);
+    await tx.delete('drafts', draft.id);
+  });
+  announceChange('draft');
 }

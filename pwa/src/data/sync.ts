@@ -6,7 +6,9 @@
  */
 import { HEALTH_URL } from '../shared/health';
 import { SYNC_TAG } from '../shared/sw-protocol';
+import { TRANSIENT_CODES } from '../shared/outcome';
 import { apiFetch } from './api';
+import { countUnsubmitted } from './drafts';
 import { onChange } from './events';
 import { onEnqueued, pendingCounts } from './outbox-store';
 import { pruneConfirmedPhotos } from './photo-store';
@@ -25,6 +27,11 @@ export interface SyncState {
   pendingPhotos: number;
   /** Of those, entries that need a person (a validation error, a conflict): see the drafts. */
   blockedRecords: number;
+  /**
+   * Visits recorded on this phone and not submitted yet (drafts, returned visits being
+   * corrected): only this phone has them, whatever the outbox says.
+   */
+  localDrafts: number;
   lastSuccessAt: string | null;
   /**
    * The last problem: a server code (AUTH_REQUIRED, VALIDATION_ERROR, ...) or one of ours:
@@ -45,6 +52,7 @@ let state: SyncState = {
   pendingRecords: 0,
   pendingPhotos: 0,
   blockedRecords: 0,
+  localDrafts: 0,
   lastSuccessAt: null,
   lastError: null,
   nextAttemptAt: null,
@@ -70,11 +78,12 @@ function emit(patch: Partial<SyncState>): void {
 /** Re-read counts, back-off and storage figures. */
 async function refreshState(): Promise<void> {
   try {
-    const [counts, meta] = await Promise.all([pendingCounts(), readSyncMeta()]);
+    const [counts, meta, localDrafts] = await Promise.all([pendingCounts(), readSyncMeta(), countUnsubmitted()]);
     emit({
       pendingRecords: counts.records,
       pendingPhotos: counts.photos,
       blockedRecords: counts.blocked,
+      localDrafts,
       lastSuccessAt: meta.lastSuccessAt,
       lastError: meta.lastError === null ? null : { code: meta.lastError.code, message: meta.lastError.message },
       nextAttemptAt: meta.nextAttemptAt > Date.now() ? new Date(meta.nextAttemptAt).toISOString() : null,
@@ -234,6 +243,27 @@ export function syncIndicatorState(s: SyncState): 'offline' | 'syncing' | 'error
   if (!s.online) return 'offline';
   if (s.lastError !== null && (pending > 0 || s.lastError.code.startsWith('STORAGE'))) return 'error';
   return pending > 0 ? 'pending' : 'synced';
+}
+
+/**
+ * How much the indicator asks of the user (`#sync-indicator[data-attention]`): `person` (red)
+ * only when someone must act: an entry the server refused, a sign-in, storage; `wait` (amber)
+ * while the outbox waits for the network or the server, which it retries by itself; `none`.
+ * Being offline is normal in the field: never `person` by itself.
+ */
+export function syncAttention(s: SyncState): 'none' | 'wait' | 'person' {
+  if (s.blockedRecords > 0) return 'person';
+  const code = s.lastError?.code ?? null;
+  if (code !== null && code.startsWith('STORAGE')) return 'person';
+  const pending = s.pendingRecords + s.pendingPhotos;
+  if (pending === 0) return 'none';
+  if (code === null || isPassing(code)) return 'wait';
+  return 'person';
+}
+
+/** Failures that time cures (the outbox retries them itself): no network, the server down or busy. */
+export function isPassing(code: string): boolean {
+  return code === 'NETWORK' || code === 'TIMEOUT' || /^HTTP_5\d\d$/.test(code) || TRANSIENT_CODES.has(code);
 }
 
 /** Pull returned visits from the server (see data/returned.ts); refreshes the state. */

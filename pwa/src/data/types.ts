@@ -16,9 +16,11 @@ export interface VisitDraft extends DraftContent {
   id: string;
   /**
    * draft: being recorded or corrected; queued: in the outbox; synced: the server confirmed the
-   * last submission; returned: an auditor sent it back (see returnComment) and it can be edited.
+   * last submission; returned: an auditor sent it back (see returnComment) and it can be edited;
+   * superseded: the server records its assignment by another visit (another phone's, which
+   * counts) and the user kept this one as a copy on the phone: never sent (syncError says why).
    */
-  status: 'draft' | 'queued' | 'synced' | 'returned';
+  status: 'draft' | 'queued' | 'synced' | 'returned' | 'superseded';
   /** The ETag version the server last returned (null until the server has it). */
   serverVersion: number | null;
   /** The auditor's comment when returned. */

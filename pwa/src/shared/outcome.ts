@@ -38,7 +38,7 @@ export type Decision =
 const AUTH_CODES = new Set(['AUTH_REQUIRED', 'DEVICE_REVOKED']);
 
 /** Trouble that goes away by itself: the server busy or down, an upload cut off half way. */
-const TRANSIENT_CODES = new Set([
+export const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   'TOO_MANY_REQUESTS',
   'INTERNAL_ERROR',
   'SERVICE_UNAVAILABLE',

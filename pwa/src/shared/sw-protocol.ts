@@ -38,6 +38,21 @@ export function isReplayMessage(data: unknown): data is ReplayMessage {
 }
 
 /**
+ * The app's own pages, as the worker's navigation route sees them (pathname + search, Workbox's
+ * NavigationRoute allowlist): `/` and `/index.html`, with any query; the app routes by the hash
+ * (`/#/visit/…`), which never reaches the worker. Only these are answered with the precached
+ * shell. Every other navigation goes to the network, as if there were no worker: the public
+ * survey `/s/<code>`, certificate checks `/c/…`, the server-rendered survey analysis
+ * `/surveys/…`, API addresses opened as pages.
+ */
+export const APP_SHELL_PATHS = /^\/(?:index\.html)?(?:\?.*)?$/;
+
+/** Whether a navigation (pathname + search) is one of the app's own pages. */
+export function isAppShellPath(pathAndSearch: string): boolean {
+  return APP_SHELL_PATHS.test(pathAndSearch);
+}
+
+/**
  * The JSON API's paths: `/api`, `/api/...` and `/api?...`, not `/apiary`.
  * Tested against a pathname, or pathname + search (Workbox navigation denylist).
  */

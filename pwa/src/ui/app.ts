@@ -5,7 +5,7 @@
  */
 
 import type { I18n, MessageKey } from '../i18n';
-import { fill } from '../i18n';
+import { fill, isMessageKey } from '../i18n';
 import { currentUser, type Me } from '../data/session';
 import { onSyncState, type SyncState } from '../data/sync';
 import { h, replace } from './h';
@@ -36,9 +36,11 @@ export function createApp(opts: {
   i18n: I18n;
   view: HTMLElement;
   nav: HTMLElement;
+  /** `#sync-indicator`: shown only while someone is signed in (it is about their outbox). */
+  syncIndicator?: HTMLElement;
   screens: Record<string, Screen>;
 }): App & { start(): Promise<void> } {
-  const { i18n, view, nav, screens } = opts;
+  const { i18n, view, nav, screens, syncIndicator } = opts;
   let syncListeners: ((s: SyncState) => void)[] = [];
 
   const app: App & { start(): Promise<void> } = {
@@ -71,6 +73,7 @@ export function createApp(opts: {
 
   function renderNav(active: string): void {
     const me = app.me;
+    if (syncIndicator) syncIndicator.hidden = me === null;
     if (me === null) {
       replace(nav);
       nav.hidden = true;
@@ -115,6 +118,12 @@ export function createApp(opts: {
   }
 
   return app;
+}
+
+/** A certification mode's letter and name (GB/T 27207: A 公开检验 … I 服务管理审核). */
+export function modeLabel(app: Pick<App, 't'>, mode: string): string {
+  const key = `mode.${mode}`;
+  return isMessageKey(key) ? app.t(key) : mode;
 }
 
 /** An error in plain words: the server's message (already in the user's language) or the JS one. */

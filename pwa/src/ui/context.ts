@@ -16,6 +16,11 @@ export interface VisitContext {
   scales: Map<string, ScaleWithBands> | null;
   window: { start: string; end: string } | null;
   instructions: string;
+  /**
+   * The assignment's status as the server last said (assigned, in_progress, submitted,
+   * completed, cancelled; asked afresh when online); null for an open inspection.
+   */
+  assignmentStatus: string | null;
 }
 
 export async function loadScales(schemeVersionId: string): Promise<Map<string, ScaleWithBands> | null> {
@@ -39,6 +44,7 @@ export async function loadVisitContext(draft: VisitDraft): Promise<VisitContext>
       scales: await loadScales(assignment.scheme.id),
       window: { start: assignment.window_start, end: assignment.window_end },
       instructions: assignment.instructions,
+      assignmentStatus: assignment.status,
     };
   }
   const { data: packet } = await cachedGet<EngagementPacket>(packetPath(draft.engagementId));
@@ -51,6 +57,7 @@ export async function loadVisitContext(draft: VisitDraft): Promise<VisitContext>
     scales: await loadScales(packet.scheme.id),
     window: null,
     instructions: '',
+    assignmentStatus: null,
   };
 }
 

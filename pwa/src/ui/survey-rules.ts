@@ -5,7 +5,7 @@
  * and what still stops a save.
  */
 
-import type { Level } from '../shared/wire';
+import { LEVELS, type Level } from '../shared/wire';
 import type { Text } from './types';
 
 export type CampaignState = 'not_open' | 'open' | 'closed';
@@ -23,8 +23,9 @@ export interface LabelledLevel {
 }
 
 /**
- * The five levels of the item's scale with their labels, highest first (the public page's
- * order: 远高于预期 … 远低于预期). Without the scheme on the phone: the numbers alone.
+ * The five levels of the item's scale with their labels, in the documents' order: 1 远低于预期
+ * first … 5 远高于预期 last, as on the visit screen (one order everywhere, so the same auditor
+ * does not tap the wrong end). Without the scheme on the phone: the numbers alone.
  */
 export function levelsFor(
   scheme: { items: { code: string; scale: string }[]; scales: { code: string; bands: { level: number; label: Text | null }[] }[] } | null,
@@ -32,7 +33,7 @@ export function levelsFor(
 ): LabelledLevel[] {
   const scaleCode = scheme?.items.find((i) => i.code === item)?.scale;
   const bands = scheme?.scales.find((s) => s.code === scaleCode)?.bands ?? [];
-  return ([5, 4, 3, 2, 1] as const).map((level) => ({ level, label: bands.find((b) => b.level === level)?.label ?? null }));
+  return LEVELS.map((level) => ({ level, label: bands.find((b) => b.level === level)?.label ?? null }));
 }
 
 export type SurveyProblem =

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { API_PATH, isApiPath, isSkipWaitingMessage, SKIP_WAITING_MESSAGE } from '../../src/shared/sw-protocol';
+import { API_PATH, isApiPath, isAppShellPath, isSkipWaitingMessage, SKIP_WAITING_MESSAGE } from '../../src/shared/sw-protocol';
 
 describe('isApiPath', () => {
   it.each(['/api', '/api/', '/api/health', '/api/v1/visits/42'])('treats %s as API', (path) => {
@@ -17,6 +17,19 @@ describe('isApiPath', () => {
     expect(API_PATH.test('/api?format=json')).toBe(true);
     expect(API_PATH.test('/visits?from=/api')).toBe(false);
   });
+});
+
+describe('isAppShellPath (the navigation allowlist)', () => {
+  it.each(['/', '/index.html', '/?source=pwa', '/index.html?x=1'])('gives the app shell for %s', (path) => {
+    expect(isAppShellPath(path)).toBe(true);
+  });
+
+  it.each(['/s/demo', '/s/demo?lang=en', '/c/ABC123', '/surveys', '/surveys/1/analysis', '/api', '/api/openapi.json', '/sw.js', '/index.htm', '//evil/'])(
+    'leaves %s to the network',
+    (path) => {
+      expect(isAppShellPath(path)).toBe(false);
+    },
+  );
 });
 
 describe('isSkipWaitingMessage', () => {

@@ -16,17 +16,19 @@ describe('levelsFor', () => {
     items: [{ code: '1.1', scale: 'E5' }],
     scales: [{ code: 'E5', bands: [1, 2, 3, 4, 5].map((level) => ({ level, label: { zh: `级${level}`, en: `L${level}` } })) }],
   };
-  it("gives the item's scale labels, highest first", () => {
+  // Issue 9 (C7): one level order everywhere, the documents' (1 远低于预期 … 5 远高于预期);
+  // this screen listed them highest first until then.
+  it("gives the item's scale labels in the documents' order, 1 first", () => {
     expect(levelsFor(scheme, '1.1').map((l) => [l.level, l.label?.zh])).toEqual([
-      [5, '级5'],
-      [4, '级4'],
-      [3, '级3'],
-      [2, '级2'],
       [1, '级1'],
+      [2, '级2'],
+      [3, '级3'],
+      [4, '级4'],
+      [5, '级5'],
     ]);
   });
   it('falls back to the bare levels without the scheme or the item', () => {
-    expect(levelsFor(null, '1.1').map((l) => [l.level, l.label])).toEqual([5, 4, 3, 2, 1].map((n) => [n, null]));
+    expect(levelsFor(null, '1.1').map((l) => [l.level, l.label])).toEqual([1, 2, 3, 4, 5].map((n) => [n, null]));
     expect(levelsFor(scheme, '9.9')).toHaveLength(5);
   });
 });

@@ -2,13 +2,14 @@
  * `#/review`: the submitted evaluations of the engagements I may review (team leaders and
  * auditors: their own teams'; reviewers: the ones they were not on). `#/review/<id>`: one
  * evaluation with its photos, the GPS fixes and photo capture points on a plot around the
- * site and its geofence, a timeline, the server's integrity flags, and the review actions.
+ * site and its geofence, a timeline, the server's integrity flags, and the review actions the
+ * server allows this user now (`review.actions`: backend/evaluations/actions.py), or why none.
  * Online only: reviews go straight to the server (docs/sync.md, "Review (web, not the outbox)").
  */
 
 import { ApiError, apiFetch, NetworkError } from '../../data/api';
-import type { MessageKey } from '../../i18n';
-import { errorText, type App, type Screen } from '../app';
+import { isMessageKey, type MessageKey } from '../../i18n';
+import { errorText, modeLabel, type App, type Screen } from '../app';
 import { packetPath } from '../context';
 import { formatDateTime, formatMetres, formatTime } from '../format';
 import { plotFrame, localMetres } from '../geometry';
@@ -48,7 +49,10 @@ export const reviewListScreen: Screen = async (app, root) => {
             h('br'),
             h('span', { class: 'muted' }, `${engagement.title}`),
             h('br'),
-            h('span', null, `${app.tf('visit.modeLabel', { mode: evaluation.mode })} · ${evaluation.evaluator.display_name} · ${formatDateTime(evaluation.submitted_at, app.i18n.locale)}`),
+            h('span', null, `${modeLabel(app, evaluation.mode)} · ${evaluation.evaluator.display_name} · ${formatDateTime(evaluation.submitted_at, app.i18n.locale)}`),
+            evaluation.review && evaluation.review.actions.length === 0
+              ? h('span', { class: 'chip', 'data-review-actions': 'none' }, app.t('review.readOnly'))
+              : null,
           ),
         );
       }),
@@ -111,7 +115,7 @@ export const reviewDetailScreen: Screen = async (app, root, params) => {
         'p',
         { class: 'chips' },
         h('span', { class: 'chip', id: 'review-status', 'data-status': evaluation.status }, app.t(`evaluationStatus.${evaluation.status}` as MessageKey)),
-        h('span', { class: 'chip' }, app.tf('visit.modeLabel', { mode: evaluation.mode })),
+        h('span', { class: 'chip' }, modeLabel(app, evaluation.mode)),
         h('span', { class: 'chip' }, app.tf('review.version', { version: evaluation.version })),
       ),
       h('p', null, evaluation.evaluator.display_name),
@@ -131,8 +135,12 @@ export const reviewDetailScreen: Screen = async (app, root, params) => {
           h(
             'li',
             { 'data-item': code },
-            h('strong', null, code), ' ', app.text(items.get(code)?.title), ': ',
-            rating.na ? `${app.t('visit.na')} (${rating.reason ?? ''})` : rating.alpha !== undefined ? `α = ${rating.alpha}` : app.tf('review.level', { level: rating.level ?? '—' }),
+            h('strong', null, code), ' ', app.text(items.get(code)?.title), app.t('review.colon'),
+            rating.na
+              ? app.tf('review.naBecause', { reason: rating.reason ?? '' })
+              : rating.alpha !== undefined
+                ? `α = ${rating.alpha}`
+                : levelText(app, packet, code, rating.level),
             evaluation.content.item_notes[code] ? h('p', { class: 'muted' }, evaluation.content.item_notes[code]) : null,
           ),
         ),
@@ -159,9 +167,30 @@ function integritySection(app: App, report: IntegrityReport | null): HTMLElement
     h(
       'ul',
       { class: 'checks muted' },
-      report.checks.map((check) => h('li', { 'data-check': check.check, 'data-status': check.status }, `${check.check}: ${app.t(`check.${check.status}` as MessageKey)}`)),
+      report.checks.map((check) =>
+        h(
+          'li',
+          { 'data-check': check.check, 'data-status': check.status },
+          `${checkName(app, check.check)}${app.t('review.colon')}${app.t(`check.${check.status}` as MessageKey)}`,
+          check.note ? ` · ${app.text(check.note)}` : '',
+        ),
+      ),
     ),
   );
+}
+
+/** A level with its label from the item's scale: "4 高于预期". */
+function levelText(app: App, packet: EngagementPacket | null, code: string, level: number | undefined): string {
+  if (level === undefined) return '—';
+  const scale = packet?.scheme.items.find((i) => i.code === code)?.scale;
+  const label = packet?.scheme.scales.find((s) => s.code === scale)?.bands.find((b) => b.level === level)?.label;
+  return label ? `${level} ${app.text(label)}` : app.tf('review.level', { level });
+}
+
+/** An integrity check's name in words (backend/evaluations/integrity.py `check`), else its key. */
+function checkName(app: App, check: string): string {
+  const key = `checkName.${check}`;
+  return isMessageKey(key) ? app.t(key) : check;
 }
 
 type EvidenceRow = { link: { evidence_id: string; item: string | null }; record: EvidenceRecord | null };
@@ -212,9 +241,17 @@ function timelineSection(app: App, evaluation: Evaluation, evidence: EvidenceRow
   const c = evaluation.content;
   if (c.started_at) rows.push({ at: c.started_at, text: app.t('review.tlStart'), kind: 'start' });
   c.gps_fixes.forEach((fix, i) => rows.push({ at: fix.captured_at, text: app.tf('review.tlFix', { n: i + 1, accuracy: Math.round(fix.accuracy_m) }), kind: 'fix' }));
-  for (const e of evidence) if (e.record?.captured_at) rows.push({ at: e.record.captured_at, text: app.tf('review.tlPhoto', { item: e.link.item ?? '—' }), kind: 'photo' });
+  for (const e of evidence) {
+    if (!e.record?.captured_at) continue;
+    const text = e.link.item === null ? app.t('review.tlPhotoGeneral') : app.tf('review.tlPhoto', { item: e.link.item });
+    rows.push({ at: e.record.captured_at, text, kind: 'photo' });
+  }
   if (c.ended_at) rows.push({ at: c.ended_at, text: app.t('review.tlEnd'), kind: 'end' });
-  for (const event of evaluation.events) rows.push({ at: event.at, text: `${app.t(`evaluationStatus.${event.to_status}` as MessageKey)}${event.comment ? `: ${event.comment}` : ''}`, kind: 'event' });
+  for (const event of evaluation.events) {
+    // The first event records the creation (to draft, from nothing): "created", not "draft".
+    const what = event.from_status === null ? app.t('review.tlCreated') : app.t(`evaluationStatus.${event.to_status}` as MessageKey);
+    rows.push({ at: event.at, text: `${what}${event.comment ? `${app.t('review.colon')}${event.comment}` : ''}`, kind: 'event' });
+  }
   rows.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   return h(
     'section',
@@ -227,8 +264,9 @@ function timelineSection(app: App, evaluation: Evaluation, evidence: EvidenceRow
 function photosSection(app: App, evidence: EvidenceRow[]): HTMLElement {
   const list = h('ul', { class: 'photos photos--large', id: 'review-photos' });
   for (const { link } of evidence) {
-    const img = h('img', { alt: link.item ?? '', width: 160, height: 160, loading: 'lazy' });
-    const item = h('li', { 'data-evidence-id': link.evidence_id }, img, h('span', { class: 'muted' }, link.item ?? app.t('visit.photoGeneral')));
+    const caption = link.item === null ? app.t('review.photoGeneral') : app.tf('review.photoItem', { item: link.item });
+    const img = h('img', { alt: caption, width: 160, height: 160, loading: 'lazy' });
+    const item = h('li', { 'data-evidence-id': link.evidence_id }, img, h('span', { class: 'muted', 'data-photo-caption': '' }, caption));
     // Through apiFetch, so a paired device's bearer token works too (an <img src> sends cookies only).
     void apiFetch<Blob>('GET', `/api/evidence/${link.evidence_id}/thumbnail`).then(
       (r) => {
@@ -249,39 +287,113 @@ function photosSection(app: App, evidence: EvidenceRow[]): HTMLElement {
   return h('section', { class: 'card stack' }, h('h3', null, app.tf('review.photos', { n: evidence.length })), list);
 }
 
+/** Why there is no review action for this user, in plain words (`review.reason`). */
+function noActionText(app: App, reason: string | null | undefined, status: string): string {
+  const key = `review.none.${reason ?? 'status'}`;
+  if (reason === 'status' || !isMessageKey(key)) {
+    return app.tf('review.none.status', { status: app.t(`evaluationStatus.${status}` as MessageKey) });
+  }
+  return app.t(key);
+}
+
+/** A review the server refused anyway (a stale screen), in plain words by its code. */
+function refusalText(app: App, error: unknown): { code: string; text: string } {
+  if (error instanceof NetworkError) return { code: 'NETWORK', text: app.t('review.refused.network') };
+  if (!(error instanceof ApiError)) return { code: 'CLIENT_ERROR', text: errorText(error) };
+  const details = typeof error.details === 'object' && error.details !== null ? (error.details as Record<string, unknown>) : {};
+  switch (error.code) {
+    case 'FORBIDDEN': {
+      const reason = typeof details['reason'] === 'string' ? details['reason'] : 'role';
+      return { code: error.code, text: noActionText(app, reason, '') };
+    }
+    case 'INVALID_TRANSITION': {
+      const status = typeof details['status'] === 'string' ? details['status'] : '';
+      return { code: error.code, text: app.tf('review.refused.transition', { status: status ? app.t(`evaluationStatus.${status}` as MessageKey) : '—' }) };
+    }
+    case 'PRECONDITION_FAILED':
+      return { code: error.code, text: app.t('review.refused.changed') };
+    case 'CONFLICT_OF_INTEREST':
+      return { code: error.code, text: app.t('review.refused.conflictOfInterest') };
+    default:
+      return { code: error.code, text: error.message };
+  }
+}
+
 function actionsSection(app: App, evaluation: Evaluation, etag: string | null): HTMLElement {
-  const comment = h('textarea', { id: 'review-comment', rows: 3, placeholder: app.t('review.commentHint'), maxlength: 20000 });
+  const section = h('section', { class: 'card stack', id: 'review-actions' });
   const message = h('p', { id: 'review-message', role: 'status' });
-  const allowed = evaluation.status === 'submitted' ? ['accept', 'return', 'reject', 'exclude'] : evaluation.status === 'accepted' ? ['exclude'] : [];
-  const buttons = allowed.map((action) => {
-    const button = h('button', { id: `review-${action}`, type: 'button', class: `button ${action === 'accept' ? 'button--primary' : ''}` }, app.t(`review.action.${action}` as MessageKey));
-    button.addEventListener('click', () => {
-      if (action !== 'accept' && !comment.value.trim()) {
-        message.className = 'error';
-        message.textContent = app.t('review.commentRequired');
-        comment.focus();
-        return;
-      }
-      for (const b of buttons) b.disabled = true;
-      apiFetch<Evaluation>('POST', `/api/evaluations/${evaluation.id}/review`, {
-        json: { action, comment: comment.value.trim() || null },
-        ...(etag ? { ifMatch: etag } : {}),
-      }).then(
-        (r) => {
-          message.className = 'success';
-          message.dataset['done'] = action;
-          message.textContent = app.tf('review.done', { status: app.t(`evaluationStatus.${r.data.status}` as MessageKey) });
-          document.getElementById('review-status')?.setAttribute('data-status', r.data.status);
-        },
-        (error: unknown) => {
-          for (const b of buttons) b.disabled = false;
-          message.className = 'error';
-          message.textContent = errorText(error);
-        },
+  let current = evaluation;
+  let currentEtag = etag;
+
+  /** Read the evaluation again after a refusal: its status and the actions now allowed. */
+  const reload = async (): Promise<void> => {
+    try {
+      const fresh = await apiFetch<Evaluation>('GET', `/api/evaluations/${evaluation.id}`);
+      current = fresh.data;
+      currentEtag = fresh.etag;
+      document.getElementById('review-status')?.setAttribute('data-status', current.status);
+    } catch {
+      // Keep what is shown; the message says what happened.
+    }
+    draw();
+  };
+
+  const draw = (): void => {
+    // Exactly what the server says this user may do now (backend/evaluations/actions.py).
+    const allowed = current.review?.actions ?? [];
+    section.dataset['actions'] = allowed.join(' ');
+    if (!allowed.length) {
+      const reason = current.review?.reason ?? 'status';
+      replace(
+        section,
+        h('h3', null, app.t('review.decide')),
+        h('p', { class: 'hint', id: 'review-no-actions', 'data-reason': reason }, noActionText(app, reason, current.status)),
+        message,
       );
+      return;
+    }
+    const comment = h('textarea', { id: 'review-comment', rows: 3, placeholder: app.t('review.commentHint'), maxlength: 20000 });
+    const buttons = allowed.map((action) => {
+      const button = h('button', { id: `review-${action}`, type: 'button', class: `button ${action === 'accept' ? 'button--primary' : ''}` }, app.t(`review.action.${action}` as MessageKey));
+      button.addEventListener('click', () => {
+        if (action !== 'accept' && !comment.value.trim()) {
+          message.className = 'error';
+          message.textContent = app.t('review.commentRequired');
+          comment.focus();
+          return;
+        }
+        for (const b of buttons) b.disabled = true;
+        apiFetch<Evaluation>('POST', `/api/evaluations/${evaluation.id}/review`, {
+          json: { action, comment: comment.value.trim() || null },
+          ...(currentEtag ? { ifMatch: currentEtag } : {}),
+        }).then(
+          (r) => {
+            message.className = 'success';
+            message.dataset['done'] = action;
+            delete message.dataset['code'];
+            message.textContent = app.tf('review.done', { status: app.t(`evaluationStatus.${r.data.status}` as MessageKey) });
+            document.getElementById('review-status')?.setAttribute('data-status', r.data.status);
+            current = r.data;
+            currentEtag = r.etag ?? currentEtag;
+            draw();
+          },
+          (error: unknown) => {
+            const refused = refusalText(app, error);
+            message.className = 'error';
+            message.dataset['code'] = refused.code;
+            message.textContent = refused.text;
+            if (refused.code === 'NETWORK') {
+              for (const b of buttons) b.disabled = false;
+              return;
+            }
+            void reload();
+          },
+        );
+      });
+      return button;
     });
-    return button;
-  });
-  if (!allowed.length) return h('section', { class: 'card', id: 'review-actions' }, h('p', { class: 'hint' }, app.t('review.noActions')));
-  return h('section', { class: 'card stack', id: 'review-actions' }, h('h3', null, app.t('review.decide')), comment, h('div', { class: 'actions' }, buttons), message);
+    replace(section, h('h3', null, app.t('review.decide')), comment, h('div', { class: 'actions' }, buttons), message);
+  };
+  draw();
+  return section;
 }

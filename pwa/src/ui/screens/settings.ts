@@ -73,7 +73,15 @@ export const settingsScreen: Screen = async (app, root) => {
   replace(
     root,
     h('h2', null, app.t('settings.title')),
-    me ? h('section', { class: 'card', id: 'settings-user' }, h('p', null, h('strong', null, me.display_name)), h('p', { class: 'muted' }, `${me.email} · ${app.t(`role.${me.role}` as Parameters<typeof app.t>[0])}`)) : null,
+    me
+      ? h(
+          'section',
+          { class: 'card', id: 'settings-user' },
+          h('p', null, h('strong', null, me.display_name)),
+          h('p', { class: 'muted' }, app.t(`role.${me.role}` as Parameters<typeof app.t>[0])),
+          h('p', { class: 'muted' }, me.email),
+        )
+      : null,
     h(
       'section',
       { class: 'card stack' },

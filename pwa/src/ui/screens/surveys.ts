@@ -3,7 +3,8 @@
  * The list shows the campaigns of the engagements whose audit team the user is on (kept on the
  * phone for offline use, with each engagement's scheme for the answer labels) and the answers
  * entered on this phone with their sync state. `#/surveys/<campaignId>/new` is one interview:
- * site, every question with the scale's five labelled levels and 不适用, optional comment and
+ * site, every question with the scale's five labelled levels (1 远低于预期 first, the order of the
+ * documents and of the visit screen) and 不适用, optional comment and
  * phone (with the public page's consent sentence), the interviewer(s) and the attestation that
  * the client's staff were absent (seed 003). Saving keeps it in IndexedDB and queues it in the
  * outbox (data/surveys.ts); it is sent whenever there is a network.
@@ -18,13 +19,14 @@ import {
   type StoredSurveyAnswer,
   type SurveyAnswer,
 } from '../../data/surveys';
-import type { MessageKey } from '../../i18n';
+import { isMessageKey, type MessageKey } from '../../i18n';
 import { isoWithOffset, type SurveyValue } from '../../shared/wire';
 import { errorText, type App, type Screen } from '../app';
 import { packetPath } from '../context';
 import { formatDateTime } from '../format';
 import { h, replace } from '../h';
 import { campaignState, levelsFor, saveProblems, type SurveyProblem } from '../survey-rules';
+import { plainError } from '../sync-indicator';
 import type { Engagement, EngagementPacket, SurveyCampaign } from '../types';
 
 /** GB/T 27207 mode E: customer survey. */
@@ -179,21 +181,38 @@ function answerCard(app: App, a: StoredSurveyAnswer, campaign: SurveyCampaign | 
       ? h(
           'p',
           { class: a.state === 'blocked' ? 'error' : 'muted', 'data-survey-error-code': a.error.code },
-          `${a.error.code}: ${a.error.message}`,
-          detailsText(a.error.details),
+          answerErrorText(app, a.error),
+          detailsText(app, a.error.details),
         )
       : null,
     actions,
   );
 }
 
-/** `VALIDATION_ERROR`'s details name the fields: show them ("answers.9.9: …"). */
-function detailsText(details: unknown): string {
+/** What a survey answer's refusal says, by code (the visit wording does not fit an answer). */
+const ANSWER_ERRORS: Readonly<Record<string, MessageKey>> = {
+  VALIDATION_ERROR: 'survey.error.invalid',
+  IDEMPOTENCY_CONFLICT: 'survey.error.conflict',
+};
+
+/** Why an answer was not sent, in plain words by its code; the server's message otherwise. */
+function answerErrorText(app: App, error: NonNullable<StoredSurveyAnswer['error']>): string {
+  const key = ANSWER_ERRORS[error.code] ?? plainError(error.code);
+  return key ? app.t(key) : error.message || error.code;
+}
+
+/**
+ * `VALIDATION_ERROR`'s details name the fields: show them, each field in words with its own
+ * name beside it for whoever fixes it on the server ("访问时间（conducted_at）：…").
+ */
+function detailsText(app: App, details: unknown): string {
   if (typeof details !== 'object' || details === null) return '';
-  const parts = Object.entries(details as Record<string, unknown>).map(
-    ([field, messages]) => `${field}: ${Array.isArray(messages) ? messages.join('; ') : String(messages)}`,
-  );
-  return parts.length ? ` (${parts.join(', ')})` : '';
+  const parts = Object.entries(details as Record<string, unknown>).map(([field, messages]) => {
+    const key = `surveyField.${field.split('.')[0] ?? field}`;
+    const name = isMessageKey(key) ? `${app.t(key)} (${field})` : field;
+    return `${name}${app.t('review.colon')}${Array.isArray(messages) ? messages.join('; ') : String(messages)}`;
+  });
+  return parts.length ? ` — ${parts.join('; ')}` : '';
 }
 
 async function interviewScreen(app: App, root: HTMLElement, campaignId: string): Promise<void> {
@@ -260,6 +279,7 @@ async function interviewScreen(app: App, root: HTMLElement, campaignId: string):
               answers[q.item] = value;
               draw();
               drawProgress();
+              recheck();
             },
           },
           h('span', { class: 'level__n' }, n),
@@ -308,8 +328,8 @@ async function interviewScreen(app: App, root: HTMLElement, campaignId: string):
     }
   };
 
-  save.addEventListener('click', () => {
-    const problems = saveProblems({
+  const problemsNow = (): SurveyProblem[] =>
+    saveProblems({
       siteId: site.value,
       questions: campaign.questions,
       answers,
@@ -317,9 +337,22 @@ async function interviewScreen(app: App, root: HTMLElement, campaignId: string):
       phone: phone.value,
       consent: consent.checked,
     });
+  const showProblems = (problems: SurveyProblem[]): void => {
+    errors.hidden = problems.length === 0;
+    replace(errors, problems.map((p) => h('li', { 'data-problem': p.kind }, problemText(p))));
+  };
+  /**
+   * Once problems are shown, each disappears as soon as it is put right (ticking the consent,
+   * answering the last question), instead of staying red until the next tap on save.
+   */
+  const recheck = (): void => {
+    if (!errors.hidden) showProblems(problemsNow());
+  };
+
+  save.addEventListener('click', () => {
+    const problems = problemsNow();
     if (problems.length) {
-      errors.hidden = false;
-      replace(errors, problems.map((p) => h('li', { 'data-problem': p.kind }, problemText(p))));
+      showProblems(problems);
       errors.scrollIntoView({ block: 'center' });
       return;
     }
@@ -370,6 +403,8 @@ async function interviewScreen(app: App, root: HTMLElement, campaignId: string):
   };
   root.addEventListener('input', remember);
   root.addEventListener('change', remember);
+  root.addEventListener('input', () => recheck());
+  root.addEventListener('change', () => recheck());
 
   root.dataset['surveyId'] = id;
   root.dataset['campaignId'] = campaign.id;

@@ -8,18 +8,22 @@
 import { apiFetch } from '../../data/api';
 import { distanceM, readFixes, type GeoFix } from '../../data/geo';
 import { getDraft, saveDraft, type Rating, type VisitDraft } from '../../data/drafts';
-import { resubmitVisit, submitVisit } from '../../data/outbox';
+import { discardVisit, keepVisitAsCopy, resubmitVisit, submitVisit } from '../../data/outbox';
 import { refreshReturned } from '../../data/sync';
 import { capturePhoto, deletePhoto, getPhotoBlob, listPhotos, StorageError, type PhotoRecord } from '../../data/photos';
 import type { MessageKey } from '../../i18n';
-import { errorText, type App, type Screen } from '../app';
+import { errorText, modeLabel, type App, type Screen } from '../app';
 import { groupItems, loadVisitContext, type VisitContext } from '../context';
 import { describeBand, formatBytes, formatDateTime, formatMetres, formatTime, formatWindow, levelOfAlpha, mapLinks } from '../format';
 import { h, replace } from '../h';
 import { plainError } from '../sync-indicator';
 import type { Level } from '../../shared/wire';
 import type { FieldItem } from '../types';
+import { overtaken } from '../assignment-rules';
 import { judgeFixes, POOR_ACCURACY_M, submitProblems } from '../visit-rules';
+
+/** Refusals after which this visit can never be sent as it is: another record counts. */
+const NOT_TAKEN = new Set(['ASSIGNMENT_ALREADY_RECORDED', 'INVALID_TRANSITION']);
 
 /** Readings per check-in / check-out: several, so one bad fix does not decide. */
 const FIXES_PER_CHECK = 3;
@@ -63,7 +67,7 @@ class VisitView {
     private readonly app: App,
     private readonly root: HTMLElement,
     private draft: VisitDraft,
-    private readonly ctx: VisitContext,
+    private ctx: VisitContext,
     photos: PhotoRecord[],
   ) {
     this.photoRecords = new Map(photos.map((p) => [p.id, p]));
@@ -76,13 +80,34 @@ class VisitView {
     const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
     if (!fresh || (fresh.status === this.draft.status && same(fresh.syncError, this.draft.syncError))) return;
     this.draft = fresh;
+    if (this.notTaken === 'refused') {
+      // The server refused it because the assignment moved on: show where it stands now.
+      this.ctx = await loadVisitContext(fresh).catch(() => this.ctx);
+    }
     this.render();
   }
 
-  /** Drafts, returned visits, and queued ones the server refused (fix, then submit again). */
+  /**
+   * Drafts, returned visits, and queued ones the server refused for a reason the user can fix
+   * (then submit again); not a visit another record of the assignment has overtaken.
+   */
   private get editable(): boolean {
     const d = this.draft;
+    if (this.notTaken !== null) return false;
     return d.status === 'draft' || d.status === 'returned' || (d.status === 'queued' && !!d.syncError);
+  }
+
+  /**
+   * Why the server will not take this visit as it is, or null: kept as a copy already, refused
+   * (another visit of the assignment counts, or the record is no longer editable), or the
+   * assignment was submitted from another phone before this draft was sent.
+   */
+  private get notTaken(): 'kept' | 'refused' | 'overtaken' | null {
+    const d = this.draft;
+    if (d.status === 'superseded') return 'kept';
+    if (d.status === 'queued' && d.syncError && NOT_TAKEN.has(d.syncError.code)) return 'refused';
+    if (overtaken(d, this.ctx.assignmentStatus)) return 'overtaken';
+    return null;
   }
 
   /** Apply a change and save the draft; saves run one after another, in order. */
@@ -132,8 +157,19 @@ class VisitView {
         h(
           'p',
           { class: 'chips' },
-          h('span', { class: 'chip' }, app.tf('visit.modeLabel', { mode: draft.mode })),
-          h('span', { id: 'visit-status', class: `chip chip--draft-${draft.status}`, 'data-status': draft.status }, app.t(`draft.${draft.status}` as MessageKey)),
+          h('span', { class: 'chip' }, modeLabel(app, draft.mode)),
+          h(
+            'span',
+            { id: 'visit-status', class: `chip chip--draft-${this.notTaken === 'refused' ? 'returned' : draft.status}`, 'data-status': draft.status },
+            app.t(this.notTaken === 'refused' ? 'draft.refused' : (`draft.${draft.status}` as MessageKey)),
+          ),
+          ctx.assignmentStatus
+            ? h(
+                'span',
+                { id: 'visit-assignment-status', class: 'chip', 'data-status': ctx.assignmentStatus },
+                app.tf('visit.assignmentStatus', { status: app.t(`assignmentStatus.${ctx.assignmentStatus}` as MessageKey) }),
+              )
+            : null,
           ctx.window ? h('span', { class: 'chip' }, formatWindow(ctx.window.start, ctx.window.end, app.i18n.locale)) : null,
         ),
         h('p', { class: 'links' }, h('a', { href: links.geo, class: 'link' }, app.t('assignments.mapApp')), ' · ', h('a', { href: links.amap, class: 'link', target: '_blank', rel: 'noopener' }, app.t('assignments.amap'))),
@@ -149,7 +185,7 @@ class VisitView {
           )
         : null,
       h('p', { id: 'storage-error', class: 'error', role: 'alert', hidden: true }),
-      draft.syncError ? this.syncErrorBox(draft.syncError) : null,
+      this.notTaken !== null ? this.notTakenBox(this.notTaken) : draft.syncError ? this.syncErrorBox(draft.syncError) : null,
       this.checkSection('in'),
       h('h3', { class: 'section-title' }, app.t('visit.itemsTitle')),
       groupItems(ctx.scheme).map((group) =>
@@ -167,6 +203,65 @@ class VisitView {
     this.renderSummary();
   }
 
+  /**
+   * What happened to a visit the server will not take, that another record counts, and what to
+   * do with this one: keep it as a copy on the phone (never sent) or delete it.
+   */
+  private notTakenBox(why: 'kept' | 'refused' | 'overtaken'): HTMLElement {
+    const { app, draft } = this;
+    const code = draft.syncError?.code ?? '';
+    const details = draft.syncError?.details && typeof draft.syncError.details === 'object' ? (draft.syncError.details as Record<string, unknown>) : {};
+    const serverStatus = String(details['evaluation_status'] ?? details['status'] ?? details['server_status'] ?? this.ctx.assignmentStatus ?? '');
+    const statusText = serverStatus ? app.t(`evaluationStatus.${serverStatus}` as MessageKey) ?? serverStatus : '';
+    const what =
+      why === 'kept'
+        ? app.t('visit.notTaken.kept')
+        : code === 'INVALID_TRANSITION'
+          ? app.tf('visit.notTaken.notEditable', { status: statusText || '—' })
+          : app.t('visit.notTaken.otherPhone');
+    const message = h('p', { id: 'visit-not-taken-message', role: 'status' });
+    const keep = h('button', { id: 'visit-keep-copy', type: 'button', class: 'button button--block' }, app.t('visit.keepCopy'));
+    const discard = h('button', { id: 'visit-discard', type: 'button', class: 'button button--block button--danger' }, app.t('visit.discard'));
+    const act = (work: () => Promise<void>, after: () => Promise<void>): void => {
+      keep.disabled = true;
+      discard.disabled = true;
+      work().then(after, (error: unknown) => {
+        keep.disabled = false;
+        discard.disabled = false;
+        message.className = 'error';
+        message.textContent = `${app.t('visit.notTaken.failed')} ${errorText(error)}`;
+      });
+    };
+    keep.addEventListener('click', () =>
+      act(
+        () => keepVisitAsCopy(draft.id),
+        async () => {
+          const fresh = await getDraft(draft.id);
+          if (fresh) this.draft = fresh;
+          this.render();
+        },
+      ),
+    );
+    discard.addEventListener('click', () => {
+      if (!window.confirm(app.t('visit.discardConfirm'))) return;
+      act(
+        () => discardVisit(draft.id),
+        async () => app.navigate(draft.assignmentId !== null ? '#/assignments' : '#/inspect'),
+      );
+    });
+    return h(
+      'section',
+      { id: 'visit-not-taken', class: 'card card--warning stack', role: why === 'kept' ? 'note' : 'alert', 'data-state': why, 'data-code': code },
+      h('h3', null, app.t(why === 'kept' ? 'visit.notTaken.keptTitle' : 'visit.notTaken.title')),
+      h('p', null, what),
+      why === 'kept' ? null : h('p', null, app.t('visit.notTaken.counts')),
+      h('p', { class: 'hint' }, app.t(why === 'kept' ? 'visit.notTaken.keptHint' : 'visit.notTaken.choose')),
+      why === 'kept' ? null : keep,
+      discard,
+      message,
+    );
+  }
+
   /** Why the server refused this visit, in plain words, with the fields it named. */
   private syncErrorBox(error: NonNullable<VisitDraft['syncError']>): HTMLElement {
     const { app } = this;
@@ -175,7 +270,7 @@ class VisitView {
     const fields = Array.isArray(details['fields']) ? (details['fields'] as unknown[]).map(String) : [];
     const named =
       error.code === 'VALIDATION_ERROR'
-        ? Object.entries(details).map(([field, messages]) => `${field}: ${Array.isArray(messages) ? messages.join('; ') : String(messages)}`)
+        ? Object.entries(details).map(([field, messages]) => `${field}${app.t('review.colon')}${Array.isArray(messages) ? messages.join('; ') : String(messages)}`)
         : [];
     return h(
       'section',
@@ -285,7 +380,9 @@ class VisitView {
       const shownLevel = rating?.level ?? alphaLevel;
       card.dataset['rated'] = rating ? (rating.na ? 'na' : rating.alpha !== undefined ? 'alpha' : 'level') : 'none';
 
-      const levels = (scale?.bands ?? []).map((band) => {
+      // The documents' order, 1 (远低于预期) first, whatever order the scale lists its bands in.
+      const bands = [...(scale?.bands ?? [])].sort((a, b) => a.level - b.level);
+      const levels = bands.map((band) => {
         const alphaBand = withBands?.bands.find((b) => b.level === band.level);
         const pressed = !rating?.na && shownLevel === band.level;
         const button = h(
@@ -519,7 +616,14 @@ class VisitView {
         d.notes = notes.value;
       });
     });
-    return h('section', { class: 'card stack', id: 'general-section' }, h('h3', null, this.app.t('visit.notes')), notes, this.photoBlock(null));
+    return h(
+      'section',
+      { class: 'card stack', id: 'general-section' },
+      h('h3', null, this.app.t('visit.notes')),
+      notes,
+      h('p', { class: 'hint', id: 'general-photos-caption' }, this.app.t('visit.photoGeneralHint')),
+      this.photoBlock(null),
+    );
   }
 
   private submitSection(): HTMLElement {
@@ -564,7 +668,9 @@ class VisitView {
       this.summary,
       errors,
       button,
-      this.editable ? null : h('p', { id: 'visit-submitted', class: 'hint', 'data-status': this.draft.status }, app.t(this.draft.status === 'synced' ? 'visit.syncedHint' : 'visit.queuedHint')),
+      this.editable || this.notTaken !== null
+        ? null
+        : h('p', { id: 'visit-submitted', class: 'hint', 'data-status': this.draft.status }, app.t(this.draft.status === 'synced' ? 'visit.syncedHint' : 'visit.queuedHint')),
     );
   }
 
