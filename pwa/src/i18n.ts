@@ -326,6 +326,8 @@ const zhCN = {
   'review.colon': "：",
   'review.naBecause': "不适用（{reason}）",
   'review.tlCreated': "创建记录",
+  'sync.blockedOnly': "同步受阻 · 有服务器未接受的记录需要你处理",
+  'review.ownRecord': "自己的记录",
 } as const satisfies Record<string, string>;
 
 /** Every message the UI can show. */
@@ -635,6 +637,8 @@ const en: Catalogue = {
   'review.colon': ": ",
   'review.naBecause': "not applicable ({reason})",
   'review.tlCreated': "Created",
+  'sync.blockedOnly': "Sync blocked · records the server did not take need you",
+  'review.ownRecord': "Your own record",
 };
 
 /** `fill('共 {n} 项', {n: 3})` → `共 3 项`: named placeholders, so translations may reorder them. */

@@ -189,6 +189,8 @@ def review_by_api(request: APIRequestContext, evaluation_id: str, action: str) -
 
 def open_new_visit(page: Page, assignment_id: str) -> str:
     page.goto("/#/assignments")
+    # A load of its own: the list shown since sign-in may predate the assignment.
+    page.reload()
     wait_for_app(page)
     page.locator(f'[data-assignment-id="{assignment_id}"] [data-open-assignment]').click()
     page.wait_for_selector('[data-screen="visit"][data-draft-id] #checkin')

@@ -66,6 +66,7 @@ export function summaryText(i18n: I18n, s: SyncState): string {
   const what = pendingText(i18n, s);
   if (state === 'offline') return fill(i18n.t('sync.offlinePending'), { what });
   if (state === 'syncing') return fill(i18n.t('sync.sending'), { what });
+  if (s.blockedRecords > 0 && s.blockedRecords >= pending) return i18n.t('sync.blockedOnly');
   if (syncAttention(s) === 'person') return fill(i18n.t('sync.blockedPending'), { what });
   return fill(i18n.t('sync.waiting'), { what });
 }
@@ -104,7 +105,8 @@ export function mountSyncIndicator(element: HTMLElement, i18n: I18n): (s: SyncSt
         s.blockedRecords > 0 ? h('span', { id: 'sync-blocked', class: 'sync__error' }, fill(i18n.t('sync.blocked'), { n: s.blockedRecords })) : null,
         errorText ? h('span', { id: 'sync-last-error', class: errorClass }, fill(i18n.t('sync.lastError'), { message: errorText })) : null,
       ),
-      pending > 0 && s.online && !s.running
+      // Only while something can still go: "sync now" does not help an entry the server refused.
+      pending > s.blockedRecords && s.online && !s.running
         ? h('button', { id: 'sync-now', class: 'button button--small', type: 'button', onclick: () => void syncNow() }, i18n.t('sync.now'))
         : null,
     );

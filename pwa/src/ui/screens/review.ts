@@ -51,7 +51,11 @@ export const reviewListScreen: Screen = async (app, root) => {
             h('br'),
             h('span', null, `${modeLabel(app, evaluation.mode)} · ${evaluation.evaluator.display_name} · ${formatDateTime(evaluation.submitted_at, app.i18n.locale)}`),
             evaluation.review && evaluation.review.actions.length === 0
-              ? h('span', { class: 'chip', 'data-review-actions': 'none' }, app.t('review.readOnly'))
+              ? h(
+                  'span',
+                  { class: 'chip', 'data-review-actions': 'none' },
+                  app.t(evaluation.review.reason === 'own_evaluation' ? 'review.ownRecord' : 'review.readOnly'),
+                )
               : null,
           ),
         );
