@@ -188,13 +188,13 @@ const zhCN = {
   'survey.interviewer': "访问员：{name}",
   'survey.secondInterviewer': "第二访问员（选填）",
   'survey.noSecond': "无",
-  'survey.staffAbsent': "我确认：访问时受评单位的员工不在场。",
+  'survey.staffAbsent': "我确认：访问时被评价单位的员工不在场。",
   'survey.save': "保存答卷",
-  'survey.saved': "答卷已保存在手机上，联网后自动发送。",
+  'survey.saved': "保存后答卷先存在手机上，联网后自动发送。",
   'survey.conductedAt': "访问时间 {time}",
   'survey.problem.site': "请选择场所。",
   'survey.problem.unanswered': "还有 {n} 题未回答（可选“不适用”）：{items}",
-  'survey.problem.absent': "请确认受评单位员工不在场。",
+  'survey.problem.absent': "请确认被评价单位的员工不在场。",
   'survey.problem.consent': "留下电话需勾选同意；不同意请清空号码。",
   'review.title': "待审核",
   'review.offline': "审核需要网络：请连上网络后再试。",
@@ -326,7 +326,7 @@ const zhCN = {
   'review.colon': "：",
   'review.naBecause': "不适用（{reason}）",
   'review.tlCreated': "创建记录",
-  'sync.blockedOnly': "同步受阻 · 有服务器未接受的记录需要你处理",
+  'sync.blockedOnly': "同步受阻 · 有记录未被服务器接受",
   'review.ownRecord': "自己的记录",
 } as const satisfies Record<string, string>;
 
@@ -501,7 +501,7 @@ const en: Catalogue = {
   'survey.noSecond': "None",
   'survey.staffAbsent': "I confirm the client's staff were not present during the interview.",
   'survey.save': "Save the answer",
-  'survey.saved': "The answer is saved on the phone and is sent when there is a network.",
+  'survey.saved': "Once saved, the answer stays on the phone and is sent when there is a network.",
   'survey.conductedAt': "Interviewed {time}",
   'survey.problem.site': "Choose the site.",
   'survey.problem.unanswered': "{n} questions unanswered (\"Not applicable\" is an answer): {items}",
@@ -637,7 +637,7 @@ const en: Catalogue = {
   'review.colon': ": ",
   'review.naBecause': "not applicable ({reason})",
   'review.tlCreated': "Created",
-  'sync.blockedOnly': "Sync blocked · records the server did not take need you",
+  'sync.blockedOnly': "Sync blocked · the server did not take some records",
   'review.ownRecord': "Your own record",
 };
 
