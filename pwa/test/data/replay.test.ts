@@ -284,6 +284,33 @@ describe('replay: the server knows better', () => {
     expect((await listOutbox()).map((e) => [e.kind, e.draftId, e.state])).toEqual([['create', second.id, 'blocked']]);
   });
 
+  it('keeps a visit another phone overtook as a copy, or deletes it; never one still waiting to be sent', async () => {
+    const { discardVisit, keepVisitAsCopy, OutboxError } = await import('../../src/data/outbox');
+    const first = await recordedVisit(0);
+    await submitVisit(first.id);
+    await replayOutbox();
+    const second = await recordedVisit(1);
+    await submitVisit(second.id);
+    // Queued and not yet refused: neither keeping nor deleting may drop it unasked.
+    await expect(keepVisitAsCopy(second.id)).rejects.toBeInstanceOf(OutboxError);
+    await expect(discardVisit(second.id)).rejects.toMatchObject({ code: 'WAITING_TO_BE_SENT' });
+    await replayOutbox();
+    expect((await getDraft(second.id))?.syncError?.code).toBe('ASSIGNMENT_ALREADY_RECORDED');
+
+    await keepVisitAsCopy(second.id);
+    expect(await getDraft(second.id)).toMatchObject({ status: 'superseded', syncError: { code: 'ASSIGNMENT_ALREADY_RECORDED' } });
+    expect(await listOutbox()).toEqual([]);
+    expect(await pendingCounts()).toEqual({ records: 0, photos: 0, blocked: 0 });
+    await expect(submitVisit(second.id)).rejects.toMatchObject({ code: 'ALREADY_SYNCED' });
+    expect(await listPhotos(second.id)).toHaveLength(1);
+
+    await discardVisit(second.id);
+    expect(await getDraft(second.id)).toBeUndefined();
+    expect(await listPhotos(second.id)).toEqual([]);
+    // The server's record of the assignment is untouched.
+    expect(h.server().evaluations.get(first.id)).toMatchObject({ status: 'submitted', version: 1 });
+  });
+
   it('uploads missing evidence on 422 MISSING_EVIDENCE, then replays the create', async () => {
     const server = h.server();
     const visit = await recordedVisit(2);

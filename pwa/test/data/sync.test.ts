@@ -69,3 +69,36 @@ describe('the page-side triggers', () => {
     stop();
   });
 });
+
+describe('syncAttention: red only when a person must act', () => {
+  const base: SyncState = {
+    online: true,
+    running: false,
+    pendingRecords: 0,
+    pendingPhotos: 0,
+    blockedRecords: 0,
+    localDrafts: 0,
+    lastSuccessAt: null,
+    lastError: null,
+    nextAttemptAt: null,
+    persisted: null,
+    storage: null,
+  };
+  const err = (code: string) => ({ code, message: code });
+
+  it('waits (amber, never red) for a network or a server that comes back by itself', async () => {
+    const { syncAttention } = await import('../../src/data/sync');
+    expect(syncAttention(base)).toBe('none');
+    expect(syncAttention({ ...base, localDrafts: 2 })).toBe('none');
+    expect(syncAttention({ ...base, online: false, pendingRecords: 1, pendingPhotos: 3, lastError: err('NETWORK') })).toBe('wait');
+    for (const code of ['TIMEOUT', 'SERVICE_UNAVAILABLE', 'HTTP_502', 'TOO_MANY_REQUESTS', 'INCOMPLETE_BODY']) {
+      expect(syncAttention({ ...base, pendingPhotos: 1, lastError: err(code) })).toBe('wait');
+    }
+  });
+  it('asks for a person on a refused entry, a sign-in, storage', async () => {
+    const { syncAttention } = await import('../../src/data/sync');
+    expect(syncAttention({ ...base, pendingRecords: 1, blockedRecords: 1, online: false })).toBe('person');
+    expect(syncAttention({ ...base, pendingRecords: 1, lastError: err('AUTH_REQUIRED') })).toBe('person');
+    expect(syncAttention({ ...base, lastError: err('STORAGE_QUOTA') })).toBe('person');
+  });
+});
