@@ -597,9 +597,8 @@ def test_screenshots_of_the_key_screens_in_chinese_at_360_px(
     wait_for_app(page)
     assert page.evaluate(CJK_RENDERS), "Chromium has no CJK font: apt-get install fonts-noto-cjk"
 
-    sign_in(page, Role.SHOPPER)
     assignment_id = world.new_assignment()
-    page.goto("/#/assignments")
+    sign_in(page, Role.SHOPPER)  # lands on the assignments, made before
     page.wait_for_selector(f'[data-assignment-id="{assignment_id}"]')
     assert_no_raw_text(page, "assignments")
     assert_fits_the_phone(page, "assignments")
