@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import re
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
+from PIL import Image
 
 from backend.errors import ErrorCode
+from backend.evidence import images
 
 
 @pytest.fixture
@@ -77,3 +81,26 @@ def test_openapi_documents_the_session_cookie_on_protected_operations(
         {"deviceToken": []},
     ]
     assert "security" not in spec["paths"]["/api/auth/login"]["post"]
+
+
+@pytest.mark.parametrize(
+    ("path", "rendition"),
+    [
+        ("/api/evidence/{evidence_id}/display", "display_jpeg"),
+        ("/api/evidence/{evidence_id}/thumbnail", "thumbnail_jpeg"),
+    ],
+)
+def test_the_documented_rendition_size_is_the_one_the_pipeline_makes(
+    spec: dict[str, Any], path: str, rendition: str
+) -> None:
+    # Issue 9 C9: the document said 1600 px while the display image is 2048 px.
+    summary = spec["paths"][path]["get"]["summary"]
+    match = re.search(r"long side at most (\d+) px", summary)
+    assert match is not None, summary
+    buffer = io.BytesIO()
+    Image.new("RGB", (3000, 1500), (120, 80, 40)).save(buffer, "PNG")
+
+    processed = images.process_image(io.BytesIO(buffer.getvalue()), images.MediaType.PNG)
+
+    made = Image.open(io.BytesIO(getattr(processed, rendition)))
+    assert max(made.size) == int(match.group(1))

@@ -18,6 +18,7 @@ from backend.api import Blueprint
 from backend.auth.access import allow, require_actor
 from backend.errors import ErrorSchema, PayloadTooLarge
 from backend.evidence import services
+from backend.evidence.images import DISPLAY_MAX_SIDE, THUMBNAIL_MAX_SIDE
 from backend.evidence.schemas import EvidenceSchema, UploadHeadersSchema
 from backend.evidence.services import Audience, Capture, EvidenceLimits, Rendition
 from backend.evidence.storage import Storage, StorageSettings
@@ -222,26 +223,34 @@ class EvidenceOriginal(MethodView):
 @blp.route("/<uuid:evidence_id>/display")
 class EvidenceDisplay(MethodView):
     @allow(*_READERS)
-    @blp.doc(**_file_doc(("image/jpeg",)))
+    # The summary is built from the pipeline's own limit, so the document cannot go stale.
+    @blp.doc(
+        summary=f"The display image: JPEG, upright, long side at most {DISPLAY_MAX_SIDE} px, "
+        "no EXIF",
+        **_file_doc(("image/jpeg",)),
+    )
     @blp.response(200)
     @blp.alt_response(304, description="Not modified (If-None-Match matched).")
     @blp.alt_response(401, schema=ErrorSchema, description="AUTH_REQUIRED: not signed in.")
     @blp.alt_response(403, schema=ErrorSchema, description="FORBIDDEN: scheme managers.")
     @blp.alt_response(404, schema=ErrorSchema, description=_NOT_FOUND + " Or a document.")
     def get(self, evidence_id: uuid.UUID) -> Response:
-        """The display image: JPEG, upright, long side at most 1600 px, no EXIF"""
+        """The display image (summary: see @blp.doc)"""
         return _send(evidence_id, Rendition.DISPLAY)
 
 
 @blp.route("/<uuid:evidence_id>/thumbnail")
 class EvidenceThumbnail(MethodView):
     @allow(*_READERS)
-    @blp.doc(**_file_doc(("image/jpeg",)))
+    @blp.doc(
+        summary=f"The thumbnail: JPEG, upright, long side at most {THUMBNAIL_MAX_SIDE} px, no EXIF",
+        **_file_doc(("image/jpeg",)),
+    )
     @blp.response(200)
     @blp.alt_response(304, description="Not modified (If-None-Match matched).")
     @blp.alt_response(401, schema=ErrorSchema, description="AUTH_REQUIRED: not signed in.")
     @blp.alt_response(403, schema=ErrorSchema, description="FORBIDDEN: scheme managers.")
     @blp.alt_response(404, schema=ErrorSchema, description=_NOT_FOUND + " Or a document.")
     def get(self, evidence_id: uuid.UUID) -> Response:
-        """The thumbnail: JPEG, upright, long side at most 320 px, no EXIF"""
+        """The thumbnail (summary: see @blp.doc)"""
         return _send(evidence_id, Rendition.THUMBNAIL)
