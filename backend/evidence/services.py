@@ -13,7 +13,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import IO, Any, Final
 
@@ -603,6 +603,10 @@ class PruneReport:
     orphans: list[str]
     #: Those deleted (none in a dry run; one a new record claimed meanwhile is kept).
     deleted: list[str]
+    #: Unfinished writes older than the grace period (a crash mid-upload): their names.
+    leftovers: list[str] = field(default_factory=list)
+    #: Those removed (none in a dry run).
+    leftovers_removed: list[str] = field(default_factory=list)
 
 
 def prune_orphans(
@@ -618,6 +622,8 @@ def prune_orphans(
     They come from uploads whose database commit failed after the bytes were stored. The grace
     period keeps an upload in progress safe: its objects are written (with a fresh time) just
     before its record is committed. Objects are looked up again right before each deletion.
+    Writes a crash cut off half way (``Storage.leftovers``: local ``.tmp-*.part`` files, S3
+    multipart uploads never completed) are removed after the same grace period.
     """
     cutoff = (now or utcnow()) - older_than
     referenced: set[str] = set()
@@ -640,7 +646,19 @@ def prune_orphans(
                 storage.delete(key)
                 deleted.append(key)
         session.rollback()
-    return PruneReport(examined=examined, orphans=orphans, deleted=deleted)
+    stale = [leftover for leftover in storage.leftovers() if leftover.started_at < cutoff]
+    removed: list[str] = []
+    if not dry_run:
+        for leftover in stale:
+            storage.remove_leftover(leftover)
+            removed.append(leftover.name)
+    return PruneReport(
+        examined=examined,
+        orphans=orphans,
+        deleted=deleted,
+        leftovers=[leftover.name for leftover in stale],
+        leftovers_removed=removed,
+    )
 
 
 def _is_referenced(session: Session, key: str) -> bool:

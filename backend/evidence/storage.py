@@ -22,6 +22,10 @@ from typing import IO, Any, BinaryIO, Final, Protocol
 #: Keys: lowercase path segments of letters, digits, dot, dash and underscore; never ``..``.
 _KEY = re.compile(r"^[a-z0-9][a-z0-9._-]*(?:/[a-z0-9][a-z0-9._-]*)*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+#: The temporary file of a local write in progress (``tempfile.mkstemp`` in ``LocalStorage.put``).
+_TEMPORARY_PREFIX: Final = ".tmp-"
+_TEMPORARY_SUFFIX: Final = ".part"
+_TEMPORARY = re.compile(r"^\.tmp-[A-Za-z0-9_]+\.part$")
 #: Copy buffer: large enough to keep system calls few, small enough to stay off the heap's mind.
 _CHUNK: Final = 1024 * 1024
 
@@ -64,6 +68,20 @@ class ObjectInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class Leftover:
+    """Part of a write that never finished (the process died half way), with its start time.
+
+    Local storage: a ``.tmp-*.part`` file next to where the object was going (``name`` is its
+    path under the root). S3: a multipart upload never completed nor aborted, whose parts the
+    bucket keeps (and bills) until someone aborts it (``name`` is the key, ``upload_id`` its id).
+    """
+
+    name: str
+    started_at: datetime
+    upload_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class StoredObject:
     """An open stored object: read ``stream`` (and close it) to get the bytes."""
 
@@ -91,6 +109,12 @@ class Storage(Protocol):
     def list(self, prefix: str) -> Iterator[ObjectInfo]:
         """Every object whose key starts with ``prefix`` (a folder such as ``originals/``)."""
 
+    def leftovers(self) -> Iterator[Leftover]:
+        """Writes that were started and never finished (see ``Leftover``)."""
+
+    def remove_leftover(self, leftover: Leftover) -> None:
+        """Remove what an unfinished write left; no error when it is gone already."""
+
 
 class LocalStorage:
     """Objects as files under one directory (``FIELDCERT_STORAGE_DIR``)."""
@@ -107,7 +131,9 @@ class LocalStorage:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Same directory as the target, so os.replace is a rename within one file system, which
         # POSIX makes atomic: readers see the old object or the new one, never a part.
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+        fd, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=_TEMPORARY_PREFIX, suffix=_TEMPORARY_SUFFIX
+        )
         try:
             with os.fdopen(fd, "wb") as out:
                 file.seek(0)
@@ -149,6 +175,26 @@ class LocalStorage:
                     modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
                     yield ObjectInfo(key, modified)
 
+    def leftovers(self) -> Iterator[Leftover]:
+        # A process killed between mkstemp and os.replace (OOM, power cut, SIGKILL) leaves its
+        # temporary file; the ``except`` in ``put`` never ran. Its time is the last write.
+        for directory, _, names in os.walk(self.root):
+            for name in names:
+                if not _TEMPORARY.match(name):
+                    continue
+                path = Path(directory) / name
+                with contextlib.suppress(FileNotFoundError):
+                    modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+                    yield Leftover(path.relative_to(self.root).as_posix(), modified)
+
+    def remove_leftover(self, leftover: Leftover) -> None:
+        path = self.root / leftover.name
+        # Only ever a temporary file inside the root, whatever the name says.
+        if not _TEMPORARY.match(path.name) or ".." in Path(leftover.name).parts:
+            raise ValueError(f"not a leftover temporary file: {leftover.name!r}")
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
 
 def _fsync_directory(directory: Path) -> None:
     """Make the rename itself durable: without it a power cut can forget the new name."""
@@ -171,6 +217,8 @@ class _S3Client(Protocol):
     def delete_object(self, *, Bucket: str, Key: str) -> dict[str, Any]: ...
 
     def get_paginator(self, operation_name: str) -> Any: ...
+
+    def abort_multipart_upload(self, *, Bucket: str, Key: str, UploadId: str) -> Any: ...
 
 
 class S3Storage:
@@ -235,6 +283,29 @@ class S3Storage:
             for item in page.get("Contents", ()):
                 yield ObjectInfo(item["Key"].removeprefix(self.prefix), item["LastModified"])
 
+    def leftovers(self) -> Iterator[Leftover]:
+        # upload_fileobj uses a multipart upload above 8 MB: a process that dies before
+        # completing it leaves the parts stored, invisible to list_objects_v2.
+        pages = self._client.get_paginator("list_multipart_uploads").paginate(
+            Bucket=self.bucket, Prefix=self.prefix
+        )
+        for page in pages:
+            for upload in page.get("Uploads", ()):
+                yield Leftover(
+                    upload["Key"].removeprefix(self.prefix), upload["Initiated"], upload["UploadId"]
+                )
+
+    def remove_leftover(self, leftover: Leftover) -> None:
+        if leftover.upload_id is None:
+            raise ValueError(f"not an unfinished multipart upload: {leftover.name!r}")
+        try:
+            self._client.abort_multipart_upload(
+                Bucket=self.bucket, Key=self._key(leftover.name), UploadId=leftover.upload_id
+            )
+        except Exception as error:
+            if not _is_not_found(error):
+                raise
+
 
 def _is_not_found(error: Exception) -> bool:
     """botocore's ClientError for a missing key (404 / NoSuchKey), without importing botocore."""
@@ -242,7 +313,7 @@ def _is_not_found(error: Exception) -> bool:
     if not isinstance(response, Mapping):
         return False
     code = str(response.get("Error", {}).get("Code", ""))
-    return code in {"404", "NoSuchKey", "NotFound"}
+    return code in {"404", "NoSuchKey", "NotFound", "NoSuchUpload"}
 
 
 @dataclass(frozen=True, slots=True)
