@@ -8,9 +8,10 @@ from typing import Any
 
 import flask
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from backend import benchfloor
+from backend import benchfloor, textguard
 from backend.audit.routes import blp as audit_blp
 from backend.auth import csrf
 from backend.auth.limits import init_rate_limits
@@ -20,7 +21,7 @@ from backend.clients.routes import clients_blp, sites_blp, units_blp
 from backend.config import REPO_ROOT, engine_options, load_settings
 from backend.devices.routes import blp as devices_blp
 from backend.engagements.routes import assignments_blp, engagements_blp, me_blp
-from backend.errors import MalformedJson
+from backend.errors import ApiError, MalformedJson
 from backend.evaluations.routes import blp as evaluations_blp
 from backend.evaluations.routes import engagement_blp as engagement_evaluations_blp
 from backend.evidence.routes import blp as evidence_blp
@@ -45,10 +46,21 @@ MIGRATIONS_DIR = REPO_ROOT / "migrations"
 
 
 class Request(flask.Request):
-    """Flask's request, answering ``MALFORMED_JSON`` when ``get_json()`` cannot parse the body."""
+    """Flask's request, answering ``MALFORMED_JSON`` when ``get_json()`` cannot parse the body,
+    and checking a form post's text when it is parsed (``backend.textguard``)."""
 
     def on_json_loading_failed(self, e: ValueError | None) -> Any:
         raise MalformedJson() from e
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        try:
+            textguard.check_form(self.form, self.files)
+        except ApiError:
+            # Nobody reads the refused form later by accident (the parse result is cached).
+            self.__dict__["form"] = ImmutableMultiDict()
+            self.__dict__["files"] = ImmutableMultiDict()
+            raise
 
 
 def build_app(config: Mapping[str, Any] | None = None) -> flask.Flask:
@@ -57,6 +69,8 @@ def build_app(config: Mapping[str, Any] | None = None) -> flask.Flask:
     settings = load_settings(overrides=overrides)
     app = flask.Flask("backend", instance_path=str(settings.instance_dir))
     app.request_class = Request
+    # First of all: no view, service or database query sees a control character (textguard).
+    app.before_request(textguard.check_request)
     app.session_interface = SessionInterface()
     app.config.update(settings.flask_config())
     app.config.update(

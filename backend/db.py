@@ -47,6 +47,13 @@ class UtcDateTime(sa.TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+#: The largest values the integer column types hold on PostgreSQL (SQLite's are 64-bit): an
+#: integer parameter compared with or stored in such a column must be bounded by its type, or
+#: PostgreSQL refuses the query ("bigint out of range") and the request fails with a 500.
+INTEGER_MAX = 2**31 - 1
+BIGINT_MAX = 2**63 - 1
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -6,6 +6,7 @@ import marshmallow as ma
 
 from backend.api import Schema
 from backend.audit.queries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from backend.db import BIGINT_MAX
 
 
 class AuditQuerySchema(Schema):
@@ -25,7 +26,8 @@ class AuditQuerySchema(Schema):
         metadata={"description": "Before this time (exclusive), with a UTC offset."}
     )
     before_id = ma.fields.Integer(
-        validate=ma.validate.Range(min=1),
+        # audit_log.id is a BIGINT: a larger number is no id (and PostgreSQL refuses it).
+        validate=ma.validate.Range(min=1, max=BIGINT_MAX),
         metadata={"description": "Entries older than this id: next_before_id of the last page."},
     )
     limit = ma.fields.Integer(
