@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from flask.views import MethodView
 
 from backend.api import Blueprint
@@ -56,8 +56,8 @@ class Subscriptions(MethodView):
     @blp.alt_response(
         422,
         schema=ErrorSchema,
-        description="VALIDATION_ERROR: not an https endpoint on a public host, or keys that "
-        "are not a P-256 public key and a 16-byte auth secret.",
+        description="VALIDATION_ERROR: not an https endpoint whose host resolves only to public "
+        "addresses, or keys that are not a P-256 public key and a 16-byte auth secret.",
     )
     def post(self, data: dict[str, Any]) -> PushSubscription:
         """Subscribe this browser to notifications
@@ -71,7 +71,7 @@ class Subscriptions(MethodView):
             endpoint=data["endpoint"],
             p256dh=data["keys"]["p256dh"],
             auth=data["keys"]["auth"],
-            allow_insecure=bool(current_app.config["FIELDCERT_PUSH_ALLOW_INSECURE_ENDPOINTS"]),
+            policy=services.current_sender().policy,
             ip=request.remote_addr,
         )
 

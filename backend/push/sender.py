@@ -6,7 +6,10 @@ One worker thread per process, started on the first job (and again in a forked c
 forks after the app is built, and threads do not survive a fork). The worker encrypts and posts
 each message with pywebpush (RFC 8291 aes128gcm, VAPID RFC 8292), then records the outcome in the
 database with its own session: ``last_success_at`` on success; a 404 or 410 answer means the
-browser dropped the subscription, so it is deleted.
+browser dropped the subscription, so it is deleted. Every post goes through
+``endpoints.PinnedSession``: the endpoint's host is resolved and checked again, the connection
+goes to the checked address, and redirects are not followed. An endpoint that now resolves to
+an internal address is deleted too (with an audit entry).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from backend.audit.services import record
 from backend.extensions import db
+from backend.push.endpoints import EndpointPolicy, PinnedSession, RefusedRequest
 from backend.push.models import PushSubscription
 from backend.push.vapid import VapidKeys
 from backend.users.models import User
@@ -60,6 +64,8 @@ class Job:
 class Outcome:
     delivered: Sequence[uuid.UUID]
     gone: Sequence[Target]
+    #: Endpoints that resolve to an internal address now (refused before any connection).
+    refused: Sequence[Target] = ()
 
 
 class PushSender:
@@ -71,6 +77,7 @@ class PushSender:
         *,
         keys: VapidKeys,
         subject: str,
+        policy: EndpointPolicy,
         queue_size: int = 1000,
         timeout: float = 10.0,
         ttl: int = 24 * 3600,
@@ -78,6 +85,8 @@ class PushSender:
         self._app = app
         self._keys = keys
         self._subject = subject
+        #: Which endpoints may be posted to: checked on subscribing and before every send.
+        self.policy = policy
         self._queue_size = queue_size
         self.timeout = timeout
         #: How long the push service keeps a message for a phone that is offline (seconds).
@@ -138,7 +147,7 @@ class PushSender:
             return jobs
 
     def _run(self, jobs: queue.Queue[Job]) -> None:
-        http = requests.Session()
+        http = PinnedSession(self.policy)
         while True:
             job = jobs.get()
             try:
@@ -154,6 +163,7 @@ class PushSender:
     def _deliver(self, job: Job, http: requests.Session) -> Outcome:
         delivered: list[uuid.UUID] = []
         gone: list[Target] = []
+        refused: list[Target] = []
         signer = self._keys.signer()
         for target in job.targets:
             try:
@@ -179,17 +189,27 @@ class PushSender:
                     logger.warning(
                         "push to subscription %s failed: %s", target.subscription_id, status
                     )
+            except RefusedRequest as error:
+                logger.warning(
+                    "push to subscription %s refused: %s", target.subscription_id, error.refused
+                )
+                if error.refused.internal:
+                    refused.append(target)
             except requests.RequestException as error:
                 logger.warning("push to subscription %s failed: %s", target.subscription_id, error)
             else:
                 delivered.append(target.subscription_id)
-        return Outcome(delivered=delivered, gone=gone)
+        return Outcome(delivered=delivered, gone=gone, refused=refused)
 
     def _record(self, job: Job, outcome: Outcome) -> None:
-        if not outcome.delivered and not outcome.gone:
+        if not outcome.delivered and not outcome.gone and not outcome.refused:
             return
         with self._app.app_context(), Session(db.engine) as session:
             record_outcome(session, job, outcome)
+
+
+_GONE_REASON = "the push service answered that the subscription is gone (404/410)"
+_REFUSED_REASON = "the endpoint's host now resolves to an internal address (not sent)"
 
 
 def record_outcome(session: Session, job: Job, outcome: Outcome) -> None:
@@ -201,11 +221,14 @@ def record_outcome(session: Session, job: Job, outcome: Outcome) -> None:
             .values(last_success_at=datetime.now(UTC))
         )
     organisation_id: uuid.UUID | None = None
-    if outcome.gone:
+    if outcome.gone or outcome.refused:
         organisation_id = session.scalar(
             sa.select(User.organisation_id).where(User.id == job.user_id)
         )
-    for target in outcome.gone:
+    removals = [(target, "push.subscription_expired", _GONE_REASON) for target in outcome.gone] + [
+        (target, "push.subscription_refused", _REFUSED_REASON) for target in outcome.refused
+    ]
+    for target, action, reason in removals:
         # Only the row that was sent to: the browser may have subscribed again meanwhile.
         removed = session.scalars(
             sa.delete(PushSubscription)
@@ -220,10 +243,10 @@ def record_outcome(session: Session, job: Job, outcome: Outcome) -> None:
             record(
                 session,
                 actor=None,
-                action="push.subscription_expired",
+                action=action,
                 object_type="push_subscription",
                 object_id=target.subscription_id,
-                reason="the push service answered that the subscription is gone (404/410)",
+                reason=reason,
                 details={"user_id": str(job.user_id)},
                 organisation_id=organisation_id,
             )

@@ -10,7 +10,6 @@ shows the details after unlocking. Texts come in zh-CN and English; the PWA pick
 from __future__ import annotations
 
 import importlib
-import ipaddress
 import json
 import logging
 import os
@@ -30,6 +29,7 @@ from backend.auth.access import Actor
 from backend.engagements.models import Assignment, EngagementMember, TeamRole
 from backend.errors import ValidationFailed
 from backend.evaluations.models import Evaluation
+from backend.push.endpoints import EndpointPolicy, EndpointRefused, system_resolver
 from backend.push.models import PushSubscription
 from backend.push.sender import Job, PushSender, Target
 from backend.push.vapid import load_or_create_keys
@@ -50,6 +50,9 @@ DEFAULTS: dict[str, Any] = {
     #: anything else would let a user make the server post to internal addresses (SSRF).
     #: Only tests with a local push service turn it on.
     "FIELDCERT_PUSH_ALLOW_INSECURE_ENDPOINTS": False,
+    #: How endpoint host names are resolved (``endpoints.Resolver``): the operating system's
+    #: resolver. Not an environment setting: tests pass an offline resolver (no DNS in tests).
+    "FIELDCERT_PUSH_RESOLVER": system_resolver,
 }
 
 #: Web Push payloads must fit one 4096-byte record after encryption (RFC 8291 §4): 86 bytes of
@@ -67,9 +70,14 @@ def init_push(app: flask.Flask) -> PushSender:
         os.environ.get("FIELDCERT_VAPID_SUBJECT") or "mailto:admin@fieldcert.invalid",
     )
     keys = load_or_create_keys(Path(app.config["FIELDCERT_INSTANCE_DIR"]))
+    policy = EndpointPolicy(
+        allow_internal=bool(app.config["FIELDCERT_PUSH_ALLOW_INSECURE_ENDPOINTS"]),
+        resolver=app.config["FIELDCERT_PUSH_RESOLVER"],
+    )
     sender = PushSender(
         app,
         keys=keys,
+        policy=policy,
         subject=app.config["FIELDCERT_VAPID_SUBJECT"],
         queue_size=int(app.config["FIELDCERT_PUSH_QUEUE_SIZE"]),
         timeout=float(app.config["FIELDCERT_PUSH_TIMEOUT"]),
@@ -88,31 +96,12 @@ def current_sender() -> PushSender:
 # --------------------------------------------------------------------------- subscriptions
 
 
-def check_endpoint(endpoint: str, *, allow_insecure: bool = False) -> str:
-    """Refuse endpoints that are not public HTTPS URLs; the endpoint's host name."""
-    url = urlsplit(endpoint)
-    host = url.hostname or ""
-    problem: str | None = None
-    if url.scheme != "https" and not (allow_insecure and url.scheme == "http"):
-        problem = "推送地址必须是 https / the endpoint must be an https URL"
-    elif not host or url.username is not None or url.password is not None:
-        problem = "推送地址无效 / not a valid push endpoint"
-    elif not allow_insecure and _is_internal(host):
-        problem = "推送地址不能指向内部网络 / the endpoint must be a public address"
-    if problem is not None:
-        raise ValidationFailed(details={"endpoint": [problem]})
-    return host
-
-
-def _is_internal(host: str) -> bool:
-    name = host.rstrip(".").lower()
-    if name == "localhost" or name.endswith((".localhost", ".local", ".internal")):
-        return True
+def check_endpoint(endpoint: str, policy: EndpointPolicy) -> str:
+    """Refuse endpoints the server must not post to (``backend.push.endpoints``); the host."""
     try:
-        address = ipaddress.ip_address(name)
-    except ValueError:
-        return False
-    return not address.is_global
+        return policy.check(endpoint).host
+    except EndpointRefused as refused:
+        raise ValidationFailed(details={"endpoint": [refused.reason]}) from None
 
 
 def subscribe(
@@ -122,7 +111,7 @@ def subscribe(
     endpoint: str,
     p256dh: str,
     auth: str,
-    allow_insecure: bool = False,
+    policy: EndpointPolicy,
     ip: str | None = None,
 ) -> PushSubscription:
     """Save the browser's subscription for the actor (and their device), by endpoint.
@@ -130,7 +119,8 @@ def subscribe(
     The same endpoint again replaces the keys (the browser renewed them) and, when another
     user signed in on that browser, the owner: notifications follow whoever uses it now.
     """
-    host = check_endpoint(endpoint, allow_insecure=allow_insecure)
+    # Resolved and checked now, and again before every send (the DNS answer may change).
+    host = check_endpoint(endpoint, policy)
     device_id = actor.device.id if actor.device is not None else None
     subscription = session.scalars(
         sa.select(PushSubscription).where(PushSubscription.endpoint == endpoint)

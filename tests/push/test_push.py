@@ -312,6 +312,7 @@ def test_a_full_queue_drops_the_notification_with_a_log_line(
         push_app,
         keys=load_or_create_keys(Path(push_app.config["FIELDCERT_INSTANCE_DIR"])),
         subject="mailto:ops@example.test",
+        policy=sender_of(push_app).policy,
         queue_size=1,
     )
     push_service.hold = True
