@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from backend.evidence import decoding
+
 #: The repository checkout: relative paths in settings are taken from here, not from the cwd.
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,6 +48,11 @@ class Settings:
     session_cookie_secure: bool
     #: Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     trusted_proxies: int
+    #: Memory one evidence image's processing may need, in bytes (backend/evidence/decoding.py).
+    image_decode_max_bytes: int = decoding.DEFAULT_MAX_DECODE_BYTES
+    #: Image decodes one process runs at once, and how long a request waits for one.
+    image_decode_slots: int = decoding.DEFAULT_DECODE_SLOTS
+    image_decode_wait_seconds: float = decoding.DEFAULT_DECODE_WAIT_SECONDS
 
     @property
     def is_production(self) -> bool:
@@ -68,6 +75,9 @@ class Settings:
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": self.session_cookie_secure,
+            "FIELDCERT_IMAGE_DECODE_MAX_BYTES": self.image_decode_max_bytes,
+            "FIELDCERT_IMAGE_DECODE_SLOTS": self.image_decode_slots,
+            "FIELDCERT_IMAGE_DECODE_WAIT_SECONDS": self.image_decode_wait_seconds,
         }
 
 
@@ -108,6 +118,16 @@ def load_settings(
             env, "SESSION_COOKIE_SECURE", default=fieldcert_env == "production"
         ),
         trusted_proxies=_int(env, "FIELDCERT_TRUSTED_PROXIES", 0),
+        image_decode_max_bytes=_at_least_one(
+            env, "FIELDCERT_IMAGE_DECODE_MAX_MIB", decoding.DEFAULT_MAX_DECODE_BYTES // 2**20
+        )
+        * 2**20,
+        image_decode_slots=_at_least_one(
+            env, "FIELDCERT_IMAGE_DECODE_SLOTS", decoding.DEFAULT_DECODE_SLOTS
+        ),
+        image_decode_wait_seconds=_seconds(
+            env, "FIELDCERT_IMAGE_DECODE_WAIT_SECONDS", decoding.DEFAULT_DECODE_WAIT_SECONDS
+        ),
     )
 
 
@@ -192,6 +212,26 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
     if value < 0:
         raise ConfigError(f"{name} must not be negative, not {raw!r}")
+    return value
+
+
+def _at_least_one(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1, not {env.get(name)!r}")
+    return value
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not 0 < value < 3600:
+        raise ConfigError(f"{name} must be between 0 and 3600 seconds, not {raw!r}")
     return value
 
 

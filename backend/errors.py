@@ -54,6 +54,7 @@ class ErrorCode(StrEnum):
     UNSUPPORTED_FILE_TYPE = "UNSUPPORTED_FILE_TYPE"
     INVALID_IMAGE = "INVALID_IMAGE"
     IMAGE_TOO_LARGE = "IMAGE_TOO_LARGE"
+    IMAGE_DECODER_BUSY = "IMAGE_DECODER_BUSY"
     INVALID_TRANSITION = "INVALID_TRANSITION"
     CONFLICT_OF_INTEREST = "CONFLICT_OF_INTEREST"
     CSRF_FAILED = "CSRF_FAILED"
@@ -146,7 +147,12 @@ MESSAGES: Mapping[ErrorCode, Message] = {
         "图片无法读取：文件不完整或已损坏。", "The image cannot be read: truncated or damaged."
     ),
     ErrorCode.IMAGE_TOO_LARGE: Message(
-        "图片像素过多，拒绝处理。", "The image has too many pixels to process."
+        "图片过大（像素数或解码所需内存超出限制），拒绝处理。",
+        "The image is too large to process (too many pixels, or too much memory to decode).",
+    ),
+    ErrorCode.IMAGE_DECODER_BUSY: Message(
+        "服务器正在处理其他图片，请稍后自动重试。",
+        "The server is busy processing other images; the upload will be retried.",
     ),
     ErrorCode.INVALID_TRANSITION: Message(
         "当前状态下不能执行此操作。", "This action is not possible in the current state."
@@ -326,6 +332,13 @@ class InvalidImage(ApiError):
 class ImageTooLarge(ApiError):
     code = ErrorCode.IMAGE_TOO_LARGE
     status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class ImageDecoderBusy(ApiError):
+    """Every image decode slot of the process stayed busy: retry after ``Retry-After``."""
+
+    code = ErrorCode.IMAGE_DECODER_BUSY
+    status = HTTPStatus.SERVICE_UNAVAILABLE
 
 
 class InvalidTransition(ApiError):

@@ -136,3 +136,27 @@ def test_create_app_applies_settings_then_config(
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert (tmp_path / "evidence").is_dir()
+
+
+def test_image_decoding_settings_are_read_and_checked(tmp_path: Path) -> None:
+    base = {"FIELDCERT_INSTANCE_DIR": str(tmp_path)}
+    settings = load_settings(
+        {
+            **base,
+            "FIELDCERT_IMAGE_DECODE_MAX_MIB": "256",
+            "FIELDCERT_IMAGE_DECODE_SLOTS": "3",
+            "FIELDCERT_IMAGE_DECODE_WAIT_SECONDS": "2.5",
+        }
+    )
+    config = settings.flask_config()
+    assert config["FIELDCERT_IMAGE_DECODE_MAX_BYTES"] == 256 * 2**20
+    assert config["FIELDCERT_IMAGE_DECODE_SLOTS"] == 3
+    assert config["FIELDCERT_IMAGE_DECODE_WAIT_SECONDS"] == 2.5
+    for name, value in (
+        ("FIELDCERT_IMAGE_DECODE_MAX_MIB", "0"),
+        ("FIELDCERT_IMAGE_DECODE_SLOTS", "0"),
+        ("FIELDCERT_IMAGE_DECODE_WAIT_SECONDS", "soon"),
+        ("FIELDCERT_IMAGE_DECODE_WAIT_SECONDS", "0"),
+    ):
+        with pytest.raises(ConfigError, match=name):
+            load_settings({**base, name: value})

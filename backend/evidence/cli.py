@@ -8,8 +8,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from backend.evidence.prune import prune_orphans
 from backend.evidence.routes import storage_for
-from backend.evidence.services import prune_orphans
 from backend.extensions import db
 
 evidence_cli = AppGroup("evidence", help="Evidence files: storage housekeeping.")

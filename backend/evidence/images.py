@@ -21,6 +21,8 @@ from typing import IO, Any, Final
 import pillow_heif
 from PIL import ExifTags, Image, ImageFile
 
+from backend.evidence import decoding
+
 # HEIC/HEIF (iPhones' default) through pillow-heif; only opened when the content says HEIC.
 pillow_heif.register_heif_opener()
 
@@ -189,12 +191,15 @@ def process_image(
     media_type: MediaType,
     *,
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_decode_bytes: int = decoding.DEFAULT_MAX_DECODE_BYTES,
     default_offset: timezone = CHINA_STANDARD_TIME,
 ) -> ProcessedImage:
     """Check an image fully and derive what the record needs; ``file`` is only read.
 
     Raises ``TooManyPixels`` before decoding anything when the header declares more than
-    ``max_pixels``, and ``CorruptFile`` when the data cannot be decoded to the end.
+    ``max_pixels``, ``decoding.TooCostlyToDecode`` when processing it would need more than
+    ``max_decode_bytes`` of memory (known from the header too), and ``CorruptFile`` when the
+    data cannot be decoded to the end.
     """
     if not media_type.is_image:
         raise ValueError(f"{media_type} is not an image type")
@@ -205,7 +210,7 @@ def process_image(
     # sync workers; with threads a warning elsewhere may land in this list for that moment.)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        processed = _process(file, media_type, max_pixels, default_offset)
+        processed = _process(file, media_type, max_pixels, max_decode_bytes, default_offset)
     notes = sorted({str(warning.message)[:_MAX_TEXT] for warning in caught})
     if notes:
         processed.metadata["warnings"] = notes[:_MAX_WARNINGS]
@@ -213,12 +218,20 @@ def process_image(
 
 
 def _process(
-    file: IO[bytes], media_type: MediaType, max_pixels: int, default_offset: timezone
+    file: IO[bytes],
+    media_type: MediaType,
+    max_pixels: int,
+    max_decode_bytes: int,
+    default_offset: timezone,
 ) -> ProcessedImage:
     file.seek(0)
     # Never image.close(): Pillow would close ``file``, which belongs to the caller.
     image = _open(file, media_type, max_pixels)
     stored_width, stored_height = image.size
+    if media_type is MediaType.PNG and "exif" not in image.info:
+        # getexif() decodes a PNG to look for an eXIf chunk after the pixels: check before it
+        # (the check after it counts the turn its orientation may ask for).
+        decoding.check(image, max_decode_bytes, native_buffer=False, turned=False)
     try:
         exif = image.getexif()
     except _DECODE_ERRORS:
@@ -227,11 +240,14 @@ def _process(
     summary = summarise_exif(exif, default_offset=default_offset)
     fast = _display_as_is(file, image, media_type, orientation)
     if fast is not None:
-        return _process_display_as_is(image, fast, summary)
+        return _process_display_as_is(image, fast, summary, max_decode_bytes)
     if media_type is MediaType.JPEG:
         # Decode at 1/2, 1/4 or 1/8 scale straight from the DCT data when the display image
         # is that much smaller: a 12 MP photo then costs a fraction of a full decode.
         image.draft(None, _draft_size(image.size, DISPLAY_MAX_SIDE))
+    # After the draft (the size it will really be decoded at), before any pixel is decoded.
+    native = media_type in {MediaType.HEIC, MediaType.WEBP}
+    decoding.check(image, max_decode_bytes, native_buffer=native, turned=orientation in _UPRIGHT)
     try:
         image.load()
         upright = _upright_rgb(image, orientation)
@@ -288,13 +304,14 @@ def _display_as_is(
 
 
 def _process_display_as_is(
-    image: ImageFile.ImageFile, display_jpeg: bytes, summary: ExifSummary
+    image: ImageFile.ImageFile, display_jpeg: bytes, summary: ExifSummary, max_decode_bytes: int
 ) -> ProcessedImage:
     """Thumbnail and hash from a reduced decode; the display image is the stripped original."""
     width, height = image.size
     # Decoding at 1/2 … 1/8 scale (straight from the DCT data) still reads every entropy-coded
     # byte of the scan, so truncated or damaged data fails here as in a full decode.
     image.draft("RGB" if image.mode == "RGB" else None, _draft_size(image.size, THUMBNAIL_MAX_SIDE))
+    decoding.check(image, max_decode_bytes, native_buffer=False, turned=False)
     try:
         image.load()
         thumbnail = image.convert("RGB") if image.mode != "RGB" else image
@@ -468,9 +485,7 @@ def _upright_rgb(image: Image.Image, orientation: int) -> Image.Image:
     that function would parse the EXIF again and copy the image even when nothing turns.
     """
     upright = image.transpose(_UPRIGHT[orientation]) if orientation in _UPRIGHT else image
-    if upright.mode in {"RGBA", "LA", "PA"} or (
-        upright.mode == "P" and "transparency" in upright.info
-    ):
+    if decoding.is_transparent(upright):
         rgba = upright.convert("RGBA")
         background = Image.new("RGB", rgba.size, (255, 255, 255))
         background.paste(rgba, mask=rgba.getchannel("A"))

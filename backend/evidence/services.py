@@ -13,8 +13,8 @@ import os
 import tempfile
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from typing import IO, Any, Final
 
 import sqlalchemy as sa
@@ -29,6 +29,7 @@ from backend.errors import (
     EvidenceHashMismatch,
     Forbidden,
     IdempotencyConflict,
+    ImageDecoderBusy,
     ImageTooLarge,
     IncompleteBody,
     InvalidImage,
@@ -38,7 +39,7 @@ from backend.errors import (
     ValidationFailed,
 )
 from backend.evaluations.models import Evaluation, EvaluationStatus
-from backend.evidence import images
+from backend.evidence import decoding, images
 from backend.evidence.images import MediaType
 from backend.evidence.models import EvaluationEvidence, Evidence, EvidenceKind
 from backend.evidence.storage import (
@@ -92,10 +93,16 @@ _RENDITIONS: Final = {
 
 @dataclass(frozen=True, slots=True)
 class EvidenceLimits:
-    """Limits of one upload; from ``FIELDCERT_MAX_EVIDENCE_BYTES`` / ``_MAX_IMAGE_PIXELS``."""
+    """Limits of one upload; from ``FIELDCERT_MAX_EVIDENCE_BYTES`` / ``_MAX_IMAGE_PIXELS`` and
+    the decoding settings (``FIELDCERT_IMAGE_DECODE_*``, read in ``backend.config``)."""
 
     max_bytes: int = DEFAULT_MAX_EVIDENCE_BYTES
     max_pixels: int = images.DEFAULT_MAX_PIXELS
+    #: Memory one image's processing may need (``decoding.estimate``), in bytes.
+    max_decode_bytes: int = decoding.DEFAULT_MAX_DECODE_BYTES
+    #: Decodes one process runs at once, and how long a request waits for one (seconds).
+    decode_slots: int = decoding.DEFAULT_DECODE_SLOTS
+    decode_wait_seconds: float = decoding.DEFAULT_DECODE_WAIT_SECONDS
 
     @classmethod
     def from_config(
@@ -116,6 +123,17 @@ class EvidenceLimits:
         return cls(
             max_bytes=positive("FIELDCERT_MAX_EVIDENCE_BYTES", DEFAULT_MAX_EVIDENCE_BYTES),
             max_pixels=positive("FIELDCERT_MAX_IMAGE_PIXELS", images.DEFAULT_MAX_PIXELS),
+            max_decode_bytes=int(
+                config.get("FIELDCERT_IMAGE_DECODE_MAX_BYTES", decoding.DEFAULT_MAX_DECODE_BYTES)
+            ),
+            decode_slots=int(
+                config.get("FIELDCERT_IMAGE_DECODE_SLOTS", decoding.DEFAULT_DECODE_SLOTS)
+            ),
+            decode_wait_seconds=float(
+                config.get(
+                    "FIELDCERT_IMAGE_DECODE_WAIT_SECONDS", decoding.DEFAULT_DECODE_WAIT_SECONDS
+                )
+            ),
         )
 
 
@@ -312,7 +330,15 @@ def _process_and_store(
     renditions: list[tuple[str, bytes]] = []
     try:
         if media_type.is_image:
-            processed = images.process_image(spool, media_type, max_pixels=limits.max_pixels)
+            # At most ``decode_slots`` decodes at once in this process, each within its budget.
+            slots = decoding.slots_for(limits.decode_slots)
+            with slots.hold(wait_seconds=limits.decode_wait_seconds):
+                processed = images.process_image(
+                    spool,
+                    media_type,
+                    max_pixels=limits.max_pixels,
+                    max_decode_bytes=limits.max_decode_bytes,
+                )
             evidence.width, evidence.height = processed.width, processed.height
             evidence.exif_latitude = processed.exif.latitude
             evidence.exif_longitude = processed.exif.longitude
@@ -327,6 +353,27 @@ def _process_and_store(
             ]
         else:
             evidence.metadata_json = images.check_pdf(spool, size)
+    except decoding.DecoderBusy as error:
+        # The outbox retries a 503 (docs/sync.md); Retry-After says when.
+        raise ImageDecoderBusy(
+            details={
+                "retry_after_seconds": error.retry_after_seconds,
+                "decode_slots": error.slots,
+            },
+            headers={"Retry-After": str(error.retry_after_seconds)},
+        ) from error
+    except decoding.TooCostlyToDecode as error:
+        raise ImageTooLarge(
+            details={
+                "reason": error.reason,
+                "width": error.cost.width,
+                "height": error.cost.height,
+                "mode": error.cost.mode,
+                "bytes_per_pixel": error.cost.bytes_per_pixel,
+                "estimated_bytes": error.cost.peak_bytes,
+                "max_decode_bytes": error.budget,
+            }
+        ) from error
     except images.TooManyPixels as error:
         raise ImageTooLarge(
             details={
@@ -587,92 +634,3 @@ def list_owned(
         query = query.where(Evidence.device_id.is_(None))
     rows = session.execute(query.order_by(Evidence.received_at, Evidence.id)).all()
     return [(row.id, row.sha256) for row in rows]
-
-
-# ---------------------------------------------------------------------------------------------
-# Orphaned files
-
-#: Where stored objects live; every key under these belongs to some evidence record.
-_STORED_FOLDERS: Final = ("originals/", "display/", "thumbnails/")
-
-
-@dataclass(frozen=True, slots=True)
-class PruneReport:
-    examined: int
-    #: Objects no record referred to, older than the grace period.
-    orphans: list[str]
-    #: Those deleted (none in a dry run; one a new record claimed meanwhile is kept).
-    deleted: list[str]
-    #: Unfinished writes older than the grace period (a crash mid-upload): their names.
-    leftovers: list[str] = field(default_factory=list)
-    #: Those removed (none in a dry run).
-    leftovers_removed: list[str] = field(default_factory=list)
-
-
-def prune_orphans(
-    session: Session,
-    storage: Storage,
-    *,
-    older_than: timedelta,
-    dry_run: bool = False,
-    now: datetime | None = None,
-) -> PruneReport:
-    """Delete stored objects that no evidence record refers to (docs/evidence.md).
-
-    They come from uploads whose database commit failed after the bytes were stored. The grace
-    period keeps an upload in progress safe: its objects are written (with a fresh time) just
-    before its record is committed. Objects are looked up again right before each deletion.
-    Writes a crash cut off half way (``Storage.leftovers``: local ``.tmp-*.part`` files, S3
-    multipart uploads never completed) are removed after the same grace period.
-    """
-    cutoff = (now or utcnow()) - older_than
-    referenced: set[str] = set()
-    for keys in session.execute(
-        sa.select(Evidence.original_key, Evidence.display_key, Evidence.thumbnail_key)
-    ):
-        referenced.update(key for key in keys if key)
-    session.rollback()  # no transaction held open while the storage is listed
-    examined = 0
-    orphans: list[str] = []
-    for folder in _STORED_FOLDERS:
-        for info in storage.list(folder):
-            examined += 1
-            if info.key not in referenced and info.modified_at < cutoff:
-                orphans.append(info.key)
-    deleted: list[str] = []
-    if not dry_run:
-        for key in orphans:
-            if not _is_referenced(session, key):
-                storage.delete(key)
-                deleted.append(key)
-        session.rollback()
-    stale = [leftover for leftover in storage.leftovers() if leftover.started_at < cutoff]
-    removed: list[str] = []
-    if not dry_run:
-        for leftover in stale:
-            storage.remove_leftover(leftover)
-            removed.append(leftover.name)
-    return PruneReport(
-        examined=examined,
-        orphans=orphans,
-        deleted=deleted,
-        leftovers=[leftover.name for leftover in stale],
-        leftovers_removed=removed,
-    )
-
-
-def _is_referenced(session: Session, key: str) -> bool:
-    return (
-        session.scalar(
-            sa.select(Evidence.id)
-            .where(
-                sa.or_(
-                    Evidence.original_key == key,
-                    Evidence.display_key == key,
-                    Evidence.thumbnail_key == key,
-                )
-            )
-            .limit(1)
-        )
-        is not None
-    )

@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from backend.evidence.cli import prune_orphans_command
-from backend.evidence.services import prune_orphans
+from backend.evidence.prune import prune_orphans
 from backend.evidence.storage import (
     LocalStorage,
     S3Storage,
