@@ -53,6 +53,8 @@ class Settings:
     #: Image decodes one process runs at once, and how long a request waits for one.
     image_decode_slots: int = decoding.DEFAULT_DECODE_SLOTS
     image_decode_wait_seconds: float = decoding.DEFAULT_DECODE_WAIT_SECONDS
+    #: Accept rate limits counted in each process's memory in production (no Redis).
+    allow_local_limits: bool = False
 
     @property
     def is_production(self) -> bool:
@@ -78,6 +80,7 @@ class Settings:
             "FIELDCERT_IMAGE_DECODE_MAX_BYTES": self.image_decode_max_bytes,
             "FIELDCERT_IMAGE_DECODE_SLOTS": self.image_decode_slots,
             "FIELDCERT_IMAGE_DECODE_WAIT_SECONDS": self.image_decode_wait_seconds,
+            "FIELDCERT_ALLOW_LOCAL_LIMITS": self.allow_local_limits,
         }
 
 
@@ -128,6 +131,7 @@ def load_settings(
         image_decode_wait_seconds=_seconds(
             env, "FIELDCERT_IMAGE_DECODE_WAIT_SECONDS", decoding.DEFAULT_DECODE_WAIT_SECONDS
         ),
+        allow_local_limits=_bool(env, "FIELDCERT_ALLOW_LOCAL_LIMITS", default=False),
     )
 
 

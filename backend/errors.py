@@ -59,6 +59,7 @@ class ErrorCode(StrEnum):
     CONFLICT_OF_INTEREST = "CONFLICT_OF_INTEREST"
     CSRF_FAILED = "CSRF_FAILED"
     ACCOUNT_LOCKED = "ACCOUNT_LOCKED"
+    SIGN_IN_THROTTLED = "SIGN_IN_THROTTLED"
     DEVICE_REVOKED = "DEVICE_REVOKED"
     SCHEME_INVALID = "SCHEME_INVALID"
     # The offline outbox's own cases (issue 9): the app decides from these codes alone.
@@ -168,6 +169,12 @@ MESSAGES: Mapping[ErrorCode, Message] = {
     ErrorCode.ACCOUNT_LOCKED: Message(
         "登录失败次数过多，账号暂时锁定，请稍后再试。",
         "Too many failed sign-ins: the account is locked for a while.",
+    ),
+    ErrorCode.SIGN_IN_THROTTLED: Message(
+        "此账号近期有大量来自其他地址的登录失败，为保护账号，登录已放慢，请稍后再试。"
+        "如非本人操作，请联系管理员。",
+        "This account has had many failed sign-ins from other addresses lately; to protect it, "
+        "sign-in is slowed down. Try again shortly, and tell an administrator if this was not you.",
     ),
     ErrorCode.DEVICE_REVOKED: Message(
         "该设备的授权已撤销，请重新配对。", "This device's access was revoked; pair it again."
@@ -358,6 +365,18 @@ class CsrfFailed(ApiError):
 
 class AccountLocked(ApiError):
     code = ErrorCode.ACCOUNT_LOCKED
+    status = HTTPStatus.TOO_MANY_REQUESTS
+
+
+class SignInThrottled(ApiError):
+    """An account under a distributed guessing attack: one try per interval from new addresses."""
+
+    code = ErrorCode.SIGN_IN_THROTTLED
+    status = HTTPStatus.TOO_MANY_REQUESTS
+
+
+class TooManyRequests(ApiError):
+    code = ErrorCode.TOO_MANY_REQUESTS
     status = HTTPStatus.TOO_MANY_REQUESTS
 
 

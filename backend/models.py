@@ -6,6 +6,7 @@ Alembic's autogenerate and ``db.create_all`` see only tables whose modules were 
 from __future__ import annotations
 
 from backend.audit.models import AuditEntry
+from backend.auth.models import SignInThrottle, UserSession
 from backend.clients.models import CertificationUnit, Client, Site
 from backend.devices.models import Device
 from backend.engagements.models import Assignment, Engagement, EngagementMember, EngagementSite
@@ -40,10 +41,12 @@ __all__ = [
     "Organisation",
     "PushSubscription",
     "SchemeVersion",
+    "SignInThrottle",
     "Site",
     "SurveyCampaign",
     "SurveyCode",
     "SurveyResponse",
     "SurveySite",
     "User",
+    "UserSession",
 ]

@@ -19,6 +19,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -27,6 +28,9 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
 
+from backend.auth import session_store
+from backend.auth.session import SESSION_TOKEN_KEY
+from backend.extensions import db
 from backend.users.models import Role, User
 from tests.factories import make_organisation, make_user
 
@@ -40,6 +44,9 @@ CRITICAL: dict[tuple[str, str], frozenset[Role] | str] = {
     ("get", "/api/users"): frozenset({Role.ADMIN}),
     ("post", "/api/users"): frozenset({Role.ADMIN}),
     ("patch", "/api/users/{user_id}"): frozenset({Role.ADMIN}),
+    ("post", "/api/users/{user_id}/unlock"): frozenset({Role.ADMIN}),
+    ("get", "/api/auth/sessions"): frozenset(Role),
+    ("delete", "/api/auth/sessions/{session_id}"): frozenset(Role),
     ("get", "/api/health"): PUBLIC,
     ("get", "/api/auth/csrf"): PUBLIC,
     ("post", "/api/auth/login"): PUBLIC,
@@ -156,17 +163,28 @@ def concrete_url(rule: Rule) -> str:
 _addresses = (f"10.{a}.{b}.{c}" for a in range(256) for b in range(256) for c in range(1, 255))
 
 
+def _server_session(app: Flask, user: User) -> str:
+    """A live server-side session of ``user`` (as a sign-in makes): the cookie's token."""
+    with app.app_context():
+        database = db.session()
+        _, token = session_store.create(
+            database, user, lifetime=timedelta(hours=1), user_agent=None, ip=None
+        )
+        database.commit()
+    return token
+
+
 def call(app: Flask, operation: Operation, user: User | None) -> tuple[int, str | None]:
     """Call the operation as ``user`` (None: anonymous) from a fresh client; status and code."""
     client = FlaskClient(app, app.response_class, use_cookies=True)
     # A CSRF token in every session, as the PWA has: anonymous callers hold a pre-session one
     # (GET /api/auth/csrf), which sign-in requires.
     token = uuid.uuid4().hex
+    signed_in = _server_session(app, user) if user is not None else None
     with client.session_transaction() as session:
         session["csrf_token"] = token
-        if user is not None:
-            session["user_id"] = str(user.id)
-            session["epoch"] = user.session_epoch
+        if signed_in is not None:
+            session[SESSION_TOKEN_KEY] = signed_in
     headers = {"X-CSRF-Token": token}
     kwargs: dict[str, Any] = {
         "method": operation.method.upper(),

@@ -26,7 +26,7 @@ import secrets
 from flask import request, session
 
 from backend.auth.access import uses_device_token
-from backend.auth.session import SESSION_USER_KEY
+from backend.auth.session import SESSION_TOKEN_KEY
 from backend.errors import CsrfFailed
 
 #: The header the PWA sends the token in.
@@ -59,7 +59,7 @@ def protect() -> None:
         return
     if uses_device_token():
         return
-    if SESSION_USER_KEY not in session and request.endpoint not in PRE_SESSION_ENDPOINTS:
+    if SESSION_TOKEN_KEY not in session and request.endpoint not in PRE_SESSION_ENDPOINTS:
         # Nobody is signed in by cookie: the request carries no authority another site could
         # borrow; the endpoint itself answers 401 if it needs someone.
         return

@@ -1,8 +1,11 @@
 """Rate limits (Flask-Limiter) on sign-in and password endpoints, and per-account lockout.
 
 Storage: Redis when ``REDIS_URL`` is set (shared by every worker process), else in memory (one
-process, a laptop). Should Redis stop answering, limits fall back to memory per process rather
-than failing sign-ins (``RATELIMIT_IN_MEMORY_FALLBACK_ENABLED``).
+process, a laptop; production refuses that unless ``FIELDCERT_ALLOW_LOCAL_LIMITS`` says so).
+Should Redis stop answering, limits fall back to memory per process rather than failing
+sign-ins (``RATELIMIT_IN_MEMORY_FALLBACK_ENABLED``). The lockout of accounts after failed
+passwords is not a rate limit: it is counted in the database (``throttle``), so every worker
+shares it with or without Redis.
 
 Each app gets its own ``Limiter``: Flask-Limiter keeps its storage on the instance, so one
 module-level instance shared by several apps (tests build several) would count every app's
@@ -13,7 +16,6 @@ requests in whichever storage was configured last. Views declare their limit wit
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import math
 import time
@@ -25,10 +27,11 @@ import flask
 from flask import current_app
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_qualified_name, get_remote_address
-from limits.storage import MemoryStorage, Storage
 
 from backend.auth.access import current_actor
-from backend.errors import AccountLocked, ErrorCode, error_response
+from backend.auth.throttle import Throttle
+from backend.config import ConfigError
+from backend.errors import ErrorCode, error_response
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +43,9 @@ DEFAULTS: dict[str, Any] = {
     "FIELDCERT_LOGIN_RATE_LIMIT": "10 per minute",
     # Per account: changing a password is rare, and it tests the current password.
     "FIELDCERT_PASSWORD_RATE_LIMIT": "5 per minute;20 per hour",
-    #: Consecutive failed passwords for one address before it is locked ...
+    #: Failed passwords for one account from one address before it is locked from there ...
     "FIELDCERT_LOCKOUT_THRESHOLD": 5,
-    #: ... for this many seconds (a guesser spread over many IPs gets 5 tries per 15 minutes).
+    #: ... for this many seconds, also the window the failures are counted in (throttle.py).
     "FIELDCERT_LOCKOUT_SECONDS": 15 * 60,
     # A moving window: no double burst at a window boundary, as fixed windows allow.
     "RATELIMIT_STRATEGY": "moving-window",
@@ -107,93 +110,20 @@ def _breach_response(limit: RequestLimit) -> flask.Response:
     )
 
 
-class Lockout:
-    """Counts consecutive failed passwords per address and locks the address after too many.
-
-    Counters live in the rate limiter's storage (Redis or memory), never in the database: no
-    schema change, shared by all workers with Redis, and they expire by themselves. Keys hold a
-    SHA-256 of the address, not the address. Unknown addresses are counted like known ones, so
-    a lockout does not reveal whether an account exists.
-    """
-
-    def __init__(self, storage: Storage, *, prefix: str, threshold: int, seconds: int) -> None:
-        self._storage = storage
-        #: Used while the configured storage does not answer (per process, better than none).
-        self._fallback = MemoryStorage()
-        self._prefix = prefix
-        self.threshold = threshold
-        self.seconds = seconds
-
-    def _keys(self, email: str) -> tuple[str, str]:
-        digest = hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()
-        return f"{self._prefix}lockout/failures/{digest}", f"{self._prefix}lockout/locked/{digest}"
-
-    def _call(self, operation: Callable[[Storage], Any]) -> Any:
-        try:
-            return operation(self._storage)
-        except self._storage.base_exceptions:
-            logger.warning("lockout storage unreachable: counting in memory", exc_info=True)
-            return operation(self._fallback)
-
-    def retry_after(self, email: str) -> int | None:
-        """Seconds until the address is unlocked, or None when it is not locked."""
-        _, locked = self._keys(email)
-
-        def read(storage: Storage) -> int | None:
-            if storage.get(locked) <= 0:
-                return None
-            return max(1, math.ceil(storage.get_expiry(locked) - time.time()))
-
-        result: int | None = self._call(read)
-        return result
-
-    def check(self, email: str) -> None:
-        """Raise ``AccountLocked`` (429, Retry-After) while the address is locked."""
-        retry_after = self.retry_after(email)
-        if retry_after is not None:
-            raise AccountLocked(
-                details={"retry_after_seconds": retry_after},
-                headers={"Retry-After": str(retry_after)},
-            )
-
-    def failed(self, email: str) -> bool:
-        """Count a failed password; True when this failure locked the address."""
-        failures, locked = self._keys(email)
-
-        def count(storage: Storage) -> bool:
-            if storage.incr(failures, self.seconds) < self.threshold:
-                return False
-            storage.incr(locked, self.seconds)
-            storage.clear(failures)
-            return True
-
-        result: bool = self._call(count)
-        return result
-
-    def reset(self) -> None:
-        """Forget every counter, of the storage and the fallback."""
-        self._storage.reset()
-        self._fallback.reset()
-
-    def succeeded(self, email: str) -> None:
-        """A correct password ends the run of failures."""
-        failures, _ = self._keys(email)
-        self._call(lambda storage: storage.clear(failures))
-
-
 @dataclass
 class RateLimits:
-    """The app's limiter, its rate-limited views, and the lockout counters."""
+    """The app's limiter, its rate-limited views, and the failed-sign-in counters."""
 
     limiter: Limiter
-    lockout: Lockout
+    #: Lockout and slow-down of sign-ins, counted in the database (``backend.auth.throttle``).
+    throttle: Throttle
     views: dict[str, Callable[..., Any]] = field(default_factory=dict)
 
     def reset(self) -> None:
-        """Forget every counter (tests start each test from zero, like a fresh server)."""
+        """Forget the limiter's counters (tests start each test from zero, like a fresh
+        server; the throttle's are rows of the test's rolled-back transaction)."""
         if self.limiter.enabled:
             self.limiter.reset()
-        self.lockout.reset()
 
 
 def init_rate_limits(app: flask.Flask) -> RateLimits:
@@ -201,17 +131,15 @@ def init_rate_limits(app: flask.Flask) -> RateLimits:
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    _refuse_local_limits_in_production(app)
     limiter = Limiter(key_func=client_ip, on_breach=_breach_response)
     limiter.init_app(app)
-    # RATELIMIT_ENABLED=False turns the limits off; the lockout then counts in memory.
-    storage = limiter.storage if limiter.enabled else MemoryStorage()
     limits = RateLimits(
         limiter=limiter,
-        lockout=Lockout(
-            storage,
-            prefix=app.config.get("RATELIMIT_KEY_PREFIX", ""),
+        throttle=Throttle(
+            str(app.config["SECRET_KEY"]),
             threshold=int(app.config["FIELDCERT_LOCKOUT_THRESHOLD"]),
-            seconds=int(app.config["FIELDCERT_LOCKOUT_SECONDS"]),
+            lock_seconds=int(app.config["FIELDCERT_LOCKOUT_SECONDS"]),
         ),
     )
     for name, declared in _declared.items():
@@ -220,6 +148,27 @@ def init_rate_limits(app: flask.Flask) -> RateLimits:
         )
     app.extensions[EXTENSION] = limits
     return limits
+
+
+def _refuse_local_limits_in_production(app: flask.Flask) -> None:
+    """Production needs rate limits shared by its workers (Redis), unless told otherwise.
+
+    In memory, each worker process counts on its own: with three workers the sign-in limit of
+    10 a minute per address lets 30 through (issue 9 B4). ``FIELDCERT_ALLOW_LOCAL_LIMITS``
+    accepts that knowingly (one worker process, or limits enforced by a proxy in front).
+    """
+    storage = str(app.config["RATELIMIT_STORAGE_URI"])
+    if (
+        app.config["FIELDCERT_ENV"] == "production"
+        and storage.startswith("memory://")
+        and app.config.get("RATELIMIT_ENABLED", True)
+        and not app.config.get("FIELDCERT_ALLOW_LOCAL_LIMITS", False)
+    ):
+        raise ConfigError(
+            "FIELDCERT_ENV=production counts rate limits in each worker's memory: set REDIS_URL "
+            "so that every worker shares them, or FIELDCERT_ALLOW_LOCAL_LIMITS=true to accept "
+            "per-process limits (a single worker, or limits enforced in front of the app)."
+        )
 
 
 def current_limits() -> RateLimits:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import marshmallow as ma
 
 from backend.api import Schema
+from backend.i18n import request_language
 from backend.users.models import User
 from backend.users.schemas import UserSchema
+
+if TYPE_CHECKING:
+    from backend.auth.services import SignInActivity
 
 #: Bounded so that nobody makes the server hash megabytes (argon2 reads all of it).
 _PASSWORD_LENGTH = ma.validate.Length(min=1, max=1024)
@@ -28,14 +32,56 @@ class LoginSchema(Schema):
 
 
 @dataclass(frozen=True, slots=True)
-class SignedIn:
-    """The answer to a sign-in: the user and the new session's CSRF token."""
+class MeView:
+    """The signed-in user, their recent failed sign-ins, and (after a sign-in) the CSRF token."""
 
     user: User
-    csrf_token: str
+    activity: SignInActivity
+    csrf_token: str | None = None
 
 
-class SignedInSchema(UserSchema):
+class SignInActivitySchema(Schema):
+    """Failed sign-ins of my account since my previous sign-in (at most 30 days back)."""
+
+    since = ma.fields.DateTime(dump_only=True)
+    failed_attempts = ma.fields.Integer(
+        dump_only=True, metadata={"description": "Sign-ins with a wrong password."}
+    )
+    last_failed_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+    locked = ma.fields.Boolean(
+        dump_only=True,
+        metadata={"description": "The account was locked or slowed down for some address."},
+    )
+    message = ma.fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "What to tell the user (zh-CN or English); null: nothing."},
+    )
+
+
+class MeSchema(UserSchema):
+    """The signed-in user, with what they should know about failed sign-ins."""
+
+    sign_in_activity = ma.fields.Nested(SignInActivitySchema, dump_only=True)
+
+    @ma.pre_dump
+    def flatten(self, data: MeView, **kwargs: Any) -> dict[str, Any]:
+        fields = {name: getattr(data.user, name) for name in UserSchema._declared_fields}
+        activity = data.activity
+        return {
+            **fields,
+            "csrf_token": data.csrf_token,
+            "sign_in_activity": {
+                "since": activity.since,
+                "failed_attempts": activity.failed_attempts,
+                "last_failed_at": activity.last_failed_at,
+                "locked": activity.locked,
+                "message": activity.message(request_language()),
+            },
+        }
+
+
+class SignedInSchema(MeSchema):
     """The signed-in user, and the CSRF token to send as X-CSRF-Token on every write."""
 
     csrf_token = ma.fields.String(
@@ -43,10 +89,17 @@ class SignedInSchema(UserSchema):
         metadata={"description": "Send as the X-CSRF-Token header on POST/PUT/PATCH/DELETE."},
     )
 
-    @ma.pre_dump
-    def flatten(self, data: SignedIn, **kwargs: Any) -> dict[str, Any]:
-        fields = {name: getattr(data.user, name) for name in UserSchema._declared_fields}
-        return {**fields, "csrf_token": data.csrf_token}
+
+class SessionSchema(Schema):
+    """A browser signed in to my account (a live server-side session)."""
+
+    id = ma.fields.UUID(dump_only=True)
+    created_at = ma.fields.DateTime(dump_only=True, metadata={"description": "Signed in at."})
+    last_seen_at = ma.fields.DateTime(dump_only=True)
+    expires_at = ma.fields.DateTime(dump_only=True)
+    user_agent = ma.fields.String(dump_only=True, allow_none=True)
+    ip = ma.fields.String(dump_only=True, allow_none=True)
+    current = ma.fields.Boolean(dump_only=True, metadata={"description": "This browser."})
 
 
 class CsrfTokenSchema(Schema):

@@ -1,5 +1,7 @@
-"""Who is signed in: the user id in Flask's signed session cookie.
+"""Who is signed in: a server-side session (``session_store``) named by the session cookie.
 
+Flask's signed cookie carries the session's random token (and the CSRF token); the session
+itself lives in ``user_sessions``, so ending it there ends it for every copy of the cookie.
 Routes use these helpers; services never do (they receive the acting user as an argument).
 """
 
@@ -10,15 +12,14 @@ import uuid
 from flask import Flask, g, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 
+from backend.auth import session_store
+from backend.auth.models import UserSession
 from backend.errors import AuthRequired
 from backend.extensions import db
 from backend.users.models import User
-from backend.users.services import get_active_user
 
-#: The session key holding the signed-in user's id (the CSRF check looks for it too).
-SESSION_USER_KEY = "user_id"
-#: The session key holding the user's ``session_epoch`` at sign-in.
-SESSION_EPOCH_KEY = "epoch"
+#: The cookie key holding the server-side session's token (the CSRF check looks for it too).
+SESSION_TOKEN_KEY = "sid"  # noqa: S105 - the name of a cookie field, not a secret
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -32,30 +33,26 @@ class SessionInterface(SecureCookieSessionInterface):
         return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
 
 
-def start_session(user: User) -> None:
-    """Sign ``user`` in: a fresh session holding only their id.
+def start_session(user: User, row: UserSession, token: str) -> None:
+    """Put a new server-side session's token in the cookie (the service made the session).
 
     Clearing first drops the pre-session's CSRF token too: the caller issues a new one
     (``csrf.new_token``), so a token planted before sign-in is useless after it.
     """
     session.clear()
-    session[SESSION_USER_KEY] = str(user.id)
-    session[SESSION_EPOCH_KEY] = user.session_epoch
+    session[SESSION_TOKEN_KEY] = token
     session.permanent = True
     g.current_user = user
+    g.user_session = row
     # The actor may have been looked up (and cached) before signing in.
     g.pop("actor", None)
 
 
-def keep_session_after_password_change(user: User) -> None:
-    """The caller's own cookie session survives its password change (the others end)."""
-    if session.get(SESSION_USER_KEY) == str(user.id):
-        session[SESSION_EPOCH_KEY] = user.session_epoch
-
-
 def end_session() -> None:
+    """Forget the session in this browser (the service ended it on the server)."""
     session.clear()
     g.current_user = None
+    g.user_session = None
     g.pop("actor", None)
 
 
@@ -67,6 +64,13 @@ def current_user() -> User | None:
     return user
 
 
+def current_session_id() -> uuid.UUID | None:
+    """The id of this request's live server-side session, or None (no cookie session)."""
+    current_user()
+    row: UserSession | None = g.get("user_session")
+    return row.id if row is not None else None
+
+
 def require_user() -> User:
     """The signed-in user; raises ``AuthRequired`` (401) when nobody is."""
     user = current_user()
@@ -76,17 +80,18 @@ def require_user() -> User:
 
 
 def _load_user() -> User | None:
-    raw = session.get(SESSION_USER_KEY)
-    if not isinstance(raw, str):
+    g.user_session = None
+    token = session.get(SESSION_TOKEN_KEY)
+    if not isinstance(token, str) or not token:
         return None
-    try:
-        user_id = uuid.UUID(raw)
-    except ValueError:
-        return None
-    user = get_active_user(db.session(), user_id)
-    if user is None or session.get(SESSION_EPOCH_KEY) != user.session_epoch:
-        # Deleted or deactivated since signing in, or the password changed since (in another
-        # browser): forget the stale session.
+    database = db.session()
+    row = session_store.find(database, token)
+    user = session_store.user_of(database, row) if row is not None else None
+    if row is None or user is None:
+        # Ended (signed out, password changed elsewhere, deactivated), expired, or forged:
+        # forget it, so the browser stops sending it.
         session.clear()
         return None
+    session_store.touch(database, row)
+    g.user_session = row
     return user

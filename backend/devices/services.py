@@ -150,3 +150,26 @@ def revoke_device(
         ip=ip,
     )
     session.commit()
+
+
+def revoke_all_devices(
+    session: Session, user_id: uuid.UUID, *, keep: uuid.UUID | None = None
+) -> list[uuid.UUID]:
+    """Revoke every device of the user except ``keep`` (a password change, a deactivation);
+    their push subscriptions are removed. The ids revoked; the caller audits and commits.
+
+    A paired phone then answers ``DEVICE_REVOKED``: the app keeps its outbox and asks to pair
+    again (pwa/src/shared/outcome.ts), so nothing recorded on it is lost.
+    """
+    query = sa.select(Device).where(Device.user_id == user_id, Device.revoked_at.is_(None))
+    if keep is not None:
+        query = query.where(Device.id != keep)
+    devices = session.scalars(query).all()
+    if not devices:
+        return []
+    now = datetime.now(UTC)
+    ids = [device.id for device in devices]
+    for device in devices:
+        device.revoked_at = now
+    session.execute(sa.delete(PushSubscription).where(PushSubscription.device_id.in_(ids)))
+    return ids

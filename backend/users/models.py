@@ -77,9 +77,6 @@ class User(Base):
     )
     #: Deactivated users cannot sign in; their rows stay for the audit trail.
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
-    #: Session cookies carry the epoch they were issued in; a password change moves it on, so
-    #: every other signed-in browser is signed out (the cookie itself cannot be recalled).
-    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[created_at]
 
     organisation: Mapped[Organisation] = relationship(back_populates="users")

@@ -10,7 +10,9 @@ from flask import request
 from flask.views import MethodView
 
 from backend.api import Blueprint
+from backend.auth import services as auth_services
 from backend.auth.access import allow, require_actor
+from backend.auth.limits import current_limits
 from backend.errors import ErrorSchema
 from backend.extensions import db
 from backend.users import services
@@ -74,9 +76,33 @@ class UserById(MethodView):
     def patch(self, data: dict[str, Any], user_id: uuid.UUID) -> User:
         """Change a user's role, client, name or active flag
 
-        Administrators only. A deactivated user can no longer sign in, and their devices stop
-        working.
+        Administrators only. A deactivated user can no longer sign in: their sessions end and
+        their devices are revoked, for good (reactivating the account brings neither back).
         """
         return services.update_user(
             db.session(), require_actor(), user_id, data, ip=request.remote_addr
+        )
+
+
+@blp.route("/<uuid:user_id>/unlock")
+class UnlockSignIn(MethodView):
+    @allow(Role.ADMIN)
+    @blp.doc(security=[{"session": []}])
+    @blp.response(204)
+    @blp.alt_response(401, schema=ErrorSchema, description=_401)
+    @blp.alt_response(403, schema=ErrorSchema, description=_403)
+    @blp.alt_response(404, schema=ErrorSchema, description="NOT_FOUND: no such user of mine.")
+    def post(self, user_id: uuid.UUID) -> None:
+        """Unlock a user's sign-in
+
+        Administrators only. Clears the locks (too many wrong passwords from an address) and
+        the slow-down (many failures from several addresses) of the user's account; recorded
+        in the audit log.
+        """
+        auth_services.unlock_sign_in(
+            db.session(),
+            require_actor(),
+            user_id,
+            throttle=current_limits().throttle,
+            ip=request.remote_addr,
         )

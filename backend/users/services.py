@@ -192,6 +192,7 @@ def update_user(
         # Leaving the client-user role drops the client link (the database requires it).
         client_id = None
     _check_client_link(session, actor, role=role, client_id=client_id)
+    deactivating = user.is_active and changes.get("is_active") is False
     diff: dict[str, dict[str, Any]] = {}
     for field, value in (
         ("role", role),
@@ -203,6 +204,9 @@ def update_user(
         if old != value:
             setattr(user, field, value)
             diff[field] = {"from": _plain(old), "to": _plain(value)}
+    details: dict[str, Any] = {"changes": diff}
+    if deactivating:
+        details.update(_sign_out_everywhere(session, user))
     if diff:
         _record(
             session,
@@ -210,11 +214,23 @@ def update_user(
             action="user.updated",
             object_type="user",
             object_id=user.id,
-            details={"changes": diff},
+            details=details,
             ip=ip,
         )
         session.commit()
     return user
+
+
+def _sign_out_everywhere(session: Session, user: User) -> dict[str, Any]:
+    """A deactivated user's sessions end and devices are revoked, for good: reactivating the
+    account later does not bring back a cookie or a token someone may have kept (issue 9 B3)."""
+    # Imported here: these modules need backend.auth.access, which needs this module.
+    from backend.auth import session_store
+    from backend.devices.services import revoke_all_devices
+
+    ended = session_store.end_all(session, user.id, session_store.DEACTIVATED)
+    devices = revoke_all_devices(session, user.id)
+    return {"sessions_ended": ended, "devices_revoked": [str(d) for d in devices]}
 
 
 def _plain(value: Any) -> Any:
