@@ -170,9 +170,16 @@ def build_app(config: Mapping[str, Any] | None = None) -> flask.Flask:
     return app
 
 
+#: The policy of answers that set none of their own (JSON, errors): nothing to load, never framed.
+_API_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
 def _default_headers(response: flask.Response) -> flask.Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    # No page of ours is meant to be framed (CSP frame-ancestors, and this for old browsers).
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Content-Security-Policy", _API_CSP)
     if flask.request.path.startswith("/api/") and "Cache-Control" not in response.headers:
         # API answers carry personal data and change: offline copies are the PWA's job.
         response.headers["Cache-Control"] = "no-store"

@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from backend.config import normalise_database_url
-from tests.offline_dns import default_resolver
 
 
 def is_postgres_url(url: str) -> bool:
@@ -60,8 +59,6 @@ def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-not-for-production",
         "SQLALCHEMY_DATABASE_URI": database_url,
-        # Push endpoints are resolved from a table: tests never ask DNS (tests/offline_dns.py).
-        "FIELDCERT_PUSH_RESOLVER": default_resolver,
         **overrides,
     }
 

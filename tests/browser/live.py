@@ -250,6 +250,9 @@ def phone_context(browser: Any, base_url: str, **extra: Any) -> BrowserContext:
         "service_workers": "allow",
         "geolocation": AT_SITE,
         "permissions": ["geolocation"],
+        # The app's CSP forbids eval(), which Playwright's wait_for_function uses for its
+        # predicate; tests/browser/test_csp.py checks the policy itself, without this.
+        "bypass_csp": True,
     }
     context = browser.new_context(**{**options, **extra})
     context.set_default_timeout(20_000)

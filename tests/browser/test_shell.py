@@ -57,7 +57,9 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     # A fresh context per test: its own profile, so no service worker survives from another test.
-    context = browser.new_context(service_workers="allow")
+    # bypass_csp: wait_for_function uses eval(), which the app's CSP forbids (test_csp.py
+    # checks the policy itself).
+    context = browser.new_context(service_workers="allow", bypass_csp=True)
     try:
         yield context.new_page()
     finally:
