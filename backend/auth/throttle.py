@@ -16,8 +16,9 @@ three counters work together (``SignInThrottle`` rows):
 * **account** (any address): when an account collects 20 failures in 15 minutes from several
   addresses (a distributed attack), addresses it has not signed in from in the last 30 days
   get one password check per 30 seconds between them (429 ``SIGN_IN_THROTTLED`` with
-  Retry-After): the attack is slowed to 120 guesses an hour, and the owner is not denied — from
-  a known address not at all, from a new one after a short wait.
+  Retry-After), for as long as the failures go on and one quiet window after: the attack is
+  slowed to 120 guesses an hour, and the owner is not denied — from a known address not at
+  all, from a new one after a short wait.
 
 Administrators can clear an account's counters (``unlock``). Accounts and addresses are stored
 as HMAC-SHA256 keyed by the app's secret, not as text; unknown emails are counted like real
@@ -198,7 +199,12 @@ class Throttle:
     def _pass_slow_gate(self, session: Session, account: str, now: int) -> None:
         """Under a distributed attack, take the account's one slot per ``SLOW_SECONDS``."""
         row = self._row(session, ACCOUNT, account, "")
-        if row is None or row.count < ACCOUNT_THRESHOLD or self._expired(row.window_start, now):
+        # Under attack: the threshold reached in this window or the one before (see _count).
+        if (
+            row is None
+            or row.count < ACCOUNT_THRESHOLD
+            or row.window_start <= now - 2 * self.lock_seconds
+        ):
             return
         taken = session.execute(
             sa.update(T)
@@ -217,9 +223,6 @@ class Throttle:
             raise SignInThrottled(
                 details={"retry_after_seconds": wait}, headers={"Retry-After": str(wait)}
             )
-
-    def _expired(self, window_start: int, now: int) -> bool:
-        return window_start <= now - self.lock_seconds
 
     def _reserve(self, session: Session, account: str, address: str, now: int) -> tuple[int, int]:
         """Count this attempt in the account + address window, atomically: (number, lock end)."""
@@ -243,7 +246,19 @@ class Throttle:
         return int(row.count), int(row.locked_until)
 
     def _count(self, session: Session, scope: str, account: str, address: str, now: int) -> int:
+        """Count a failure in the scope's window; a new window starts after ``lock_seconds``.
+
+        An account still under attack when its window ends starts the next one at the
+        threshold, so the slow-down lasts as long as the failures go on (no free burst of
+        guesses at each window's start), and ends one quiet window after they stop.
+        """
         expired = T.window_start <= now - self.lock_seconds
+        fresh: Any = 1
+        if scope == ACCOUNT:
+            attacked = sa.and_(
+                T.count >= ACCOUNT_THRESHOLD, T.window_start > now - 2 * self.lock_seconds
+            )
+            fresh = sa.case((attacked, ACCOUNT_THRESHOLD), else_=1)
         row = self._upsert(
             session,
             scope,
@@ -251,7 +266,7 @@ class Throttle:
             address,
             now,
             {
-                "count": sa.case((expired, 1), else_=T.count + 1),
+                "count": sa.case((expired, fresh), else_=T.count + 1),
                 "window_start": sa.case((expired, now), else_=T.window_start),
                 "updated": now,
             },

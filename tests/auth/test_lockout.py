@@ -103,6 +103,17 @@ def test_a_distributed_attack_is_slowed_not_turned_into_a_denial(
     monkeypatch.setattr(time, "time", lambda: real_time() + SLOW_SECONDS + 1)
     assert login(roomy, owner.email, ip="192.0.2.44").status_code == 200  # only slowed
 
+    # The attack goes on into the next 15-minute window: no free burst of guesses there.
+    monkeypatch.setattr(time, "time", lambda: real_time() + 16 * 60)
+    assert login(roomy, owner.email, "guess", ip="10.9.2.1").status_code == 401
+    assert login(roomy, owner.email, "guess", ip="10.9.2.2").get_json()["code"] == (
+        "SIGN_IN_THROTTLED"
+    )
+    # Long after the attack stopped, unknown addresses are not slowed any more.
+    monkeypatch.setattr(time, "time", lambda: real_time() + 3 * 3600)
+    assert login(roomy, owner.email, "guess", ip="10.9.3.1").status_code == 401
+    assert login(roomy, owner.email, "guess", ip="10.9.3.2").status_code == 401
+
 
 def test_an_administrator_unlocks_an_account_and_it_is_audited(
     app: Flask, client: FlaskClient, db_session: Session
