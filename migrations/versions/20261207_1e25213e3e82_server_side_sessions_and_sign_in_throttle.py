@@ -7,7 +7,7 @@ address and per account, shared by every worker (issue 9 B3–B5). Existing cook
 with the upgrade: everyone signs in once more.
 
 Revision ID: 1e25213e3e82
-Revises: c41f0e8a7d36
+Revises: 5e0b3c9d2a71
 Create Date: 2026-12-07 03:13:09.997907
 
 """
@@ -19,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "1e25213e3e82"
-down_revision = "c41f0e8a7d36"
+down_revision = "5e0b3c9d2a71"
 branch_labels = None
 depends_on = None
 
