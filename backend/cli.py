@@ -1,7 +1,8 @@
 """The ``fieldcert`` command: Flask's commands (run, shell, routes), ``db`` and the project's.
 
 ``fieldcert run`` serves the API and the built PWA; ``fieldcert db upgrade`` migrates the
-database; ``fieldcert demo load`` adds demo users; ``scheme`` and ``score`` need no app.
+database; ``fieldcert demo load`` adds demo users; ``scheme``, ``score`` and ``lifecycle`` need
+no app.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from flask.cli import FlaskGroup
 from backend import create_app
 from backend.demo import demo_cli
 from backend.evidence.cli import evidence_cli
+from backend.lifecycle.cli import lifecycle_command
 from backend.schemes.cli import import_command as scheme_import_command
 from backend.scorecli import register_scoring_commands, scheme_group
 
@@ -25,6 +27,7 @@ main = FlaskGroup(
 main.add_command(demo_cli)
 main.add_command(evidence_cli)
 register_scoring_commands(main)
+main.add_command(lifecycle_command)
 # `scheme import` needs the app and its database, unlike `scheme validate` (with_appcontext).
 scheme_group.add_command(scheme_import_command)
 

@@ -2,8 +2,9 @@
 
 What a scheme file (``docs/scheme-format.md``) defines, once validated: items and their scales
 (§5.1), management maturity clauses and levels (Annex 2/3), decision rows (§5.3), clause
-conformity (CQC §5.2.3), timing tables and lifecycle parameters. ``backend.scoring.reader`` builds
-it from a file; the engine and the API only read it.
+conformity (CQC §5.2.3), timing tables and lifecycle rules (CQC §5.2.3.1, §6.3, §7–§9).
+``backend.scoring.reader`` builds it from a file; the engine, ``backend.lifecycle`` and the API
+only read it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,16 @@ MODES: dict[str, tuple[str, str]] = {
 
 Outcome = Literal["grade", "certified", "not_certified"]
 ScaleKind = Literal["alpha_bands", "yes_no", "score"]
+
+#: The audits of a certification cycle (CQC rule §3 table 1: 初次认证, 监督审查, 再认证).
+AuditKind = Literal["initial", "surveillance", "recertification"]
+AUDIT_KINDS: tuple[AuditKind, ...] = ("initial", "surveillance", "recertification")
+#: What a nonconformity not rectified by its latest deadline leads to (§5.2.3.1, §7.4 b).
+Consequence = Literal["audit_failed", "certificate_suspended"]
+CONSEQUENCES: tuple[Consequence, ...] = ("audit_failed", "certificate_suspended")
+#: Why a certificate is suspended; the longest suspension depends on it (§9.4).
+SuspensionCause = Literal["client_request", "other"]
+SUSPENSION_CAUSES: tuple[SuspensionCause, ...] = ("client_request", "other")
 
 
 @dataclass(frozen=True)
@@ -279,6 +290,77 @@ class TimingModel:
 
 
 @dataclass(frozen=True)
+class RectificationRule:
+    """Days to rectify a nonconformity after one kind of audit, and what missing them means."""
+
+    kind: AuditKind
+    typical_days: int
+    max_days: int
+    on_miss: Consequence
+    section: str
+    note: Text | None = None
+
+
+@dataclass(frozen=True)
+class CertificateRule:
+    """§6.3 issue within N days of the passed audit; §9.2 valid N years."""
+
+    issue_within_days: int
+    validity_years: int
+    section: str
+    note: Text | None = None
+
+
+@dataclass(frozen=True)
+class SurveillanceRule:
+    """§7.3: the first surveillance within N months after the audit, then every N months."""
+
+    first_within_months: int
+    interval_months: int
+    #: §7.3 按照第一次监督日期为准: later ones count from the first surveillance's date.
+    counted_from: Literal["first_surveillance", "previous_surveillance"]
+    #: §7.3 可申请延期，在当年（自然年）内完成: an extension runs to the end of the due year.
+    extension: Literal["end_of_calendar_year"] | None
+    section: str
+    note: Text | None = None
+
+
+@dataclass(frozen=True)
+class SuspensionRule:
+    """§9.4: the longest suspension, in months, per cause."""
+
+    max_months: Mapping[SuspensionCause, int]
+    section: str
+    note: Text | None = None
+
+
+@dataclass(frozen=True)
+class RecertificationRule:
+    """§8: apply from N months before the certificate expires; finish within N months after."""
+
+    apply_from_months_before_expiry: int
+    finish_within_months_after_expiry: int
+    #: §8 证书有效期内最后一次年度监督结果合格，CQC直接换发新证书.
+    direct_renewal: bool
+    section: str
+    note: Text | None = None
+
+
+@dataclass(frozen=True)
+class LifecycleModel:
+    """The numbers of a certificate's life, as data (``backend.lifecycle`` computes the dates)."""
+
+    section: str
+    rectification: Mapping[AuditKind, RectificationRule]
+    certificate: CertificateRule
+    surveillance: SurveillanceRule
+    suspension: SuspensionRule
+    recertification: RecertificationRule
+    #: Parts kept as written for features that only show them (document review, person-days).
+    other: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Scheme:
     id: str
     version: str
@@ -294,6 +376,6 @@ class Scheme:
     decision: DecisionModel | None
     conformity: ConformityModel | None
     timing: TimingModel | None
-    lifecycle: Mapping[str, Any] | None
+    lifecycle: LifecycleModel | None
     notes: tuple[Mapping[str, Any], ...] = field(default_factory=tuple)
     incomplete_note: Text | None = None

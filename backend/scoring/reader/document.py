@@ -85,9 +85,7 @@ def read_scheme(r: Reader, data: object, digest: str, source: str) -> Scheme | N
                     f"service.aggregation.mode_weights.{mode}",
                     f"mode {mode} is weighted but not among the modes the scheme uses",
                 )
-    lifecycle = top.get("lifecycle")
-    if lifecycle is not None:
-        read_lifecycle(r, lifecycle, "lifecycle")
+    lifecycle = read_lifecycle(r, top["lifecycle"], "lifecycle") if "lifecycle" in top else None
     if (
         r.problems
         or sid is None
