@@ -50,6 +50,9 @@ _TOP = (
 )
 #: The highest surveillance number an extension may name (far beyond any real cycle).
 _MAX_SURVEILLANCE = 100
+#: The longest list a section may hold: far beyond one certificate's life, and small enough that
+#: every due date stays inside the calendar (see the scheme reader's bounds).
+MAX_ENTRIES = 500
 
 
 def parse_lifecycle_input(data: object, model: LifecycleModel) -> Facts:
@@ -223,6 +226,8 @@ def _list(value: object, path: str) -> list[Any]:
         return []
     if not isinstance(value, list):
         raise InputError(path, f"must be a list, got {_kind(value)}")
+    if len(value) > MAX_ENTRIES:
+        raise InputError(path, f"has {len(value)} entries; at most {MAX_ENTRIES} are accepted")
     return value
 
 

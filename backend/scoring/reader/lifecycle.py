@@ -8,9 +8,9 @@ as non-negative numbers or texts and kept as written.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 from backend.scoring.model import (
     AUDIT_KINDS,
@@ -30,28 +30,44 @@ from backend.scoring.model import (
 from backend.scoring.numbers import is_number
 from backend.scoring.reader.base import Reader, join, kind
 
+T = TypeVar("T")
+
 _COMPUTED = {"rectification_days", "certificate", "surveillance", "suspension_max_months"}
 _SHOWN = {"document_review", "onsite_audit"}
-#: Bounds that keep every computed date inside the calendar (input years stop at 2999).
+#: Bounds that keep every computed date inside the calendar: input years stop at 2999 and an
+#: input list at 500 entries, so 500 surveillances × 120 months still end before year 9999.
 _MAX_DAYS = 3660
-_MAX_MONTHS = 1200
+_MAX_MONTHS = 120
 _MAX_YEARS = 100
 
 
 def read_lifecycle(r: Reader, value: object, path: str) -> LifecycleModel | None:
-    m = r.mapping(value, path, {*_COMPUTED, "recertification"}, {"section", "note", *_SHOWN})
-    if m is None:
+    # Keys are checked here rather than by ``Reader.mapping`` (which stops at the first wrong
+    # key), so that the parts present are still read and every problem is reported at once.
+    if not isinstance(value, dict):
+        r.fail(path, f"must be a mapping, got {kind(value)}")
         return None
+    m: dict[str, Any] = value
+    required = {*_COMPUTED, "recertification"}
+    for key in m:
+        if key not in required | _SHOWN | {"section", "note"}:
+            r.fail(join(path, str(key)), "unknown key")
+    for key in sorted(required - set(m)):
+        r.fail(join(path, key), "is required")
     section = _section(r, m, path)
     _note(r, m, path)
     for key in _SHOWN:
         if key in m:
             walk_numbers(r, m[key], join(path, key))
-    rectification = _rectification(r, m["rectification_days"], join(path, "rectification_days"))
-    certificate = _certificate(r, m["certificate"], join(path, "certificate"))
-    surveillance = _surveillance(r, m["surveillance"], join(path, "surveillance"))
-    suspension = _suspension(r, m["suspension_max_months"], join(path, "suspension_max_months"))
-    recert = _recertification(r, m["recertification"], join(path, "recertification"))
+
+    def part(key: str, read: Callable[[Reader, object, str], T | None]) -> T | None:
+        return read(r, m[key], join(path, key)) if key in m else None
+
+    rectification = part("rectification_days", _rectification)
+    certificate = part("certificate", _certificate)
+    surveillance = part("surveillance", _surveillance)
+    suspension = part("suspension_max_months", _suspension)
+    recert = part("recertification", _recertification)
     if (
         section is None
         or rectification is None
