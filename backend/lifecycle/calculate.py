@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from backend.lifecycle import dates
 from backend.lifecycle.certificate import CertificateResult, SuspensionDue, assess_certificate
 from backend.lifecycle.cycle import current_cycle
-from backend.lifecycle.facts import Audit, Facts
+from backend.lifecycle.facts import Audit, Facts, Surveillance
 from backend.lifecycle.nonconformities import NonconformityResult, assess_nonconformity
 from backend.lifecycle.recertification import RecertificationResult, assess_recertification
 from backend.lifecycle.surveillance import SurveillanceResult, plan_surveillance
@@ -62,22 +62,21 @@ def calculate(model: LifecycleModel, facts: Facts) -> LifecycleResult:
         for nc in facts.nonconformities
     )
     audit_results = tuple(_assess_audit(model, a, ncs) for a in facts.audits)
-    cycle = current_cycle(facts.audits, facts.surveillances, facts.certificate)
+    done = surveillances_done(facts)
+    cycle = current_cycle(facts.audits, done, facts.certificate)
     triggers = [
         SuspensionDue(n.latest_due + timedelta(days=1), "nonconformity_overdue", n.id)
         for n in ncs
         if n.consequence == "certificate_suspended"
     ]
-    triggers += [
-        SuspensionDue(s.done_on, "surveillance_failed", s.done_on.isoformat())
-        for s in facts.surveillances
-        if s.passed is False
-    ]
-    triggers += [
-        SuspensionDue(a.ended_on, "surveillance_failed", a.id)
-        for a in facts.audits
-        if a.kind == "surveillance" and a.passed is False
-    ]
+    # §7.4 c: a failed surveillance, whether given as an audit or as a surveillance (once a day).
+    failed = {
+        a.ended_on: a.id for a in facts.audits if a.kind == "surveillance" and a.passed is False
+    }
+    for s in done:
+        if s.passed is False:
+            failed.setdefault(s.done_on, s.done_on.isoformat())
+    triggers += [SuspensionDue(day, "surveillance_failed", ref) for day, ref in failed.items()]
     certificate = assess_certificate(
         model.certificate, facts.certificate, cycle.audit, facts.suspensions, triggers, today
     )
@@ -106,6 +105,22 @@ def calculate(model: LifecycleModel, facts: Facts) -> LifecycleResult:
     return LifecycleResult(
         today, audit_results, ncs, certificate, surveillance, suspensions, recertification
     )
+
+
+def surveillances_done(facts: Facts) -> tuple[Surveillance, ...]:
+    """The surveillances that count for the schedule (§7.3).
+
+    The input's ``surveillances`` when given; otherwise its audits of kind surveillance, one per
+    day (the day the audit ended, its conclusion), so that the product can pass its surveillance
+    engagements as audits only.
+    """
+    if facts.surveillances is not None:
+        return facts.surveillances
+    by_day: dict[date, Surveillance] = {}
+    for a in facts.audits:
+        if a.kind == "surveillance":
+            by_day.setdefault(a.ended_on, Surveillance(a.ended_on, a.passed))
+    return tuple(by_day.values())
 
 
 def _assess_audit(

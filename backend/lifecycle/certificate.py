@@ -42,7 +42,7 @@ class SuspensionDue:
 @dataclass(frozen=True)
 class CertificateResult:
     issued_on: date | None
-    #: §6.3: 30 days after the latest passed initial or recertification audit ended.
+    #: §6.3: 30 days after the latest initial or recertification audit (not failed) ended.
     issue_by: date | None
     issue_audit: str | None
     valid_until: date | None
@@ -114,18 +114,24 @@ def assess_certificate(
     parts_zh: list[str] = []
     parts_en: list[str] = []
     if cycle_audit is not None and by is not None:
+        pending = cycle_audit.passed is None
         parts_zh.append(
-            f"审查 {cycle_audit.id} 于{dates.zh(cycle_audit.ended_on)}结束并通过，一般情况下应在"
-            f"{rule.issue_within_days}天内即{dates.zh(by)}前颁发认证证书。"
+            f"审查 {cycle_audit.id} 于{dates.zh(cycle_audit.ended_on)}结束"
+            + ("（尚无结论；通过后）" if pending else "并通过，")
+            + f"一般情况下应在{rule.issue_within_days}天内即{dates.zh(by)}前颁发认证证书。"
         )
         parts_en.append(
-            f"Audit {cycle_audit.id} ended on {dates.en(cycle_audit.ended_on)} and passed: the "
-            f"certificate is normally issued within {rule.issue_within_days} days, by "
-            f"{dates.en(by)}."
+            f"Audit {cycle_audit.id} ended on {dates.en(cycle_audit.ended_on)} "
+            + ("(not concluded yet; once it passes, " if pending else "and passed: ")
+            + f"the certificate is normally issued within {rule.issue_within_days} days, by "
+            + f"{dates.en(by)}"
+            + (")." if pending else ".")
         )
     else:
-        parts_zh.append("未给出通过的初始审查或再认证审查，无颁证期限。")
-        parts_en.append("No passed initial or recertification audit is given: no issue deadline.")
+        parts_zh.append("未给出未失败的初始审查或再认证审查，无颁证期限。")
+        parts_en.append(
+            "No initial or recertification audit that did not fail is given: no issue deadline."
+        )
     issued = certificate.issued_on if certificate is not None else None
     withdrawn = certificate.withdrawn_on if certificate is not None else None
     if issued is None:

@@ -1,10 +1,11 @@
 """The certification cycle: which audit started it, and which surveillances belong to it.
 
-A cycle starts with a passed initial audit, and again with each passed recertification audit
-(§8: recertification leads to a new certificate and a new three-year cycle). Surveillance is
-counted inside a cycle (§7.3), and a certificate issued on or after the cycle's audit ended is
-that cycle's certificate; an older one is the previous cycle's, still running while the new one is
-being issued.
+A cycle starts with an initial audit, and again with each recertification audit (§8:
+recertification leads to a new certificate and a new three-year cycle), unless the audit failed;
+one not concluded yet (``passed`` None) counts, so that its dates are known while it is pending.
+Surveillance is counted inside a cycle (§7.3), and a certificate issued on or after the cycle's
+audit ended is that cycle's certificate; an older one is the previous cycle's, still running while
+the new one is being issued.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from backend.lifecycle.facts import Audit, Certificate, Surveillance
 
 @dataclass(frozen=True)
 class Cycle:
-    #: The latest passed initial or recertification audit; None when none is given.
+    #: The latest initial or recertification audit not failed; None when none is given.
     audit: Audit | None
     #: Surveillances done after that audit ended, oldest first (all of them when it is None).
     surveillances: tuple[Surveillance, ...]
@@ -32,7 +33,7 @@ def current_cycle(
     starts = [
         (a.ended_on, i, a)
         for i, a in enumerate(audits)
-        if a.kind in ("initial", "recertification") and a.passed is True
+        if a.kind in ("initial", "recertification") and a.passed is not False
     ]
     audit = max(starts, key=lambda t: (t[0], t[1]))[2] if starts else None
     done = sorted(

@@ -79,6 +79,8 @@ class Facts:
     audits: tuple[Audit, ...] = ()
     nonconformities: tuple[Nonconformity, ...] = ()
     certificate: Certificate | None = None
-    surveillances: tuple[Surveillance, ...] = ()
+    #: The annual surveillances done. None (not given): the audits of kind surveillance stand
+    #: for them, one per day; given (even empty), this list alone counts.
+    surveillances: tuple[Surveillance, ...] | None = None
     suspensions: tuple[Suspension, ...] = ()
     extensions: tuple[SurveillanceExtension, ...] = ()

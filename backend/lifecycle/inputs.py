@@ -67,7 +67,9 @@ def parse_lifecycle_input(data: object, model: LifecycleModel) -> Facts:
     ids = {a.id for a in audits}
     ncs = _nonconformities(data.get("nonconformities"), today, ids)
     certificate = _certificate(data.get("certificate"), today)
-    surveillances = _surveillances(data.get("surveillances"), today)
+    surveillances = (
+        _surveillances(data["surveillances"], today) if "surveillances" in data else None
+    )
     suspensions = _suspensions(data.get("suspensions"), today)
     extensions = _extensions(data.get("surveillance_extensions"), today, model)
     return Facts(today, audits, ncs, certificate, surveillances, suspensions, extensions)

@@ -36,7 +36,7 @@ class SurveillanceDone:
 
 @dataclass(frozen=True)
 class SurveillanceResult:
-    #: The audit the cycle counts from (its id), None when no passed initial/recertification.
+    #: The audit the cycle counts from (its id), None without an initial/recertification audit.
     cycle_audit: str | None
     #: The first surveillance's date in this cycle: later ones count from it.
     first_on: date | None
@@ -143,10 +143,12 @@ def plan_surveillance(
             f"{dates.en(cycle.audit.ended_on)}."
         )
     else:
-        lines_zh.append("未给出通过的初始审查或再认证审查，无法确定第一次监督的应监督日期。")
+        lines_zh.append(
+            "未给出初始审查或再认证审查（或均未通过），无法确定第一次监督的应监督日期。"
+        )
         lines_en.append(
-            "No passed initial or recertification audit is given, so the first surveillance's "
-            "due date is unknown."
+            "No initial or recertification audit is given (or none that did not fail), so the "
+            "first surveillance's due date is unknown."
         )
     if history:
         shown_zh = "；".join(

@@ -50,11 +50,14 @@ def test_issue_by_follows_the_latest_passed_initial_or_recertification_audit(run
     assert (c["issue_by"], c["issue_audit"]) == ("2029-02-14", "r1")
 
 
-def test_no_issue_deadline_without_a_passed_audit(run: Run) -> None:
+def test_no_issue_deadline_when_every_audit_failed(run: Run) -> None:
     failed = {**INITIAL, "passed": False}
+    c = cert(run, "2026-04-01", audits=[failed])
+    assert (c["issue_by"], c["issue_audit"]) == (None, None)
+    # A later audit not concluded yet already has its target date.
     pending = {"id": "a2", "kind": "initial", "ended_on": "2026-03-12"}
     c = cert(run, "2026-04-01", audits=[failed, pending])
-    assert (c["issue_by"], c["issue_audit"]) == (None, None)
+    assert (c["issue_by"], c["issue_audit"]) == ("2026-04-11", "a2")
 
 
 # --------------------------------------------------------------------------- valid until (§9.2)

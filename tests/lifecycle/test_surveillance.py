@@ -194,3 +194,32 @@ def test_the_rule_is_data(rules: LifecycleModel) -> None:
         "first_surveillance",
         "end_of_calendar_year",
     )
+
+
+def test_without_a_surveillances_section_the_surveillance_audits_count(run: Run) -> None:
+    audits = [
+        INITIAL,
+        {"id": "s1", "kind": "surveillance", "ended_on": "2027-02-20", "passed": True},
+        {"id": "s2", "kind": "surveillance", "ended_on": "2028-03-01", "passed": True},
+    ]
+    s = plan(run, "2028-06-01", audits=audits)
+    assert (s["number"], s["first_on"], s["next_due"]) == (3, "2027-02-20", "2029-02-20")
+
+
+def test_a_surveillances_section_alone_counts_when_given(run: Run) -> None:
+    audits = [
+        INITIAL,
+        {"id": "s1", "kind": "surveillance", "ended_on": "2027-02-21", "passed": True},
+    ]
+    s = plan(run, "2027-06-01", audits=audits, surveillances=done("2027-02-20"))
+    assert (s["number"], s["first_on"], s["next_due"]) == (2, "2027-02-20", "2028-02-20")
+    none_yet = plan(run, "2027-06-01", audits=audits, surveillances=[])
+    assert (none_yet["number"], none_yet["next_due"]) == (1, "2027-03-10")
+
+
+def test_an_audit_not_concluded_yet_already_gives_its_dates(run: Run) -> None:
+    pending = {"id": "a1", "kind": "initial", "ended_on": "2026-03-10"}
+    out = run({"today": "2026-03-20", "audits": [pending]})
+    assert out["surveillance"]["next_due"] == "2027-03-10"
+    assert out["certificate"]["issue_by"] == "2026-04-09"
+    assert "尚无结论" in out["certificate"]["explanation"]["zh"]
