@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Literal
 
 from backend.lifecycle import dates
 from backend.lifecycle.certificate import CertificateResult, SuspensionDue, assess_certificate
@@ -81,7 +82,7 @@ def calculate(model: LifecycleModel, facts: Facts) -> LifecycleResult:
         model.certificate, facts.certificate, cycle.audit, facts.suspensions, triggers, today
     )
     in_cycle = cycle.certificate_in_cycle
-    ended = (
+    ended: Literal["withdrawn", "expired"] | None = (
         "withdrawn"
         if certificate.status == "withdrawn"
         else ("expired" if certificate.status == "expired" and in_cycle else None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 from backend.lifecycle import dates
 from backend.lifecycle.cycle import Cycle
@@ -91,7 +92,7 @@ def plan_surveillance(
     extensions: Sequence[SurveillanceExtension],
     today: date,
     valid_until: date | None,
-    ended: str | None,
+    ended: Literal["withdrawn", "expired"] | None,
 ) -> SurveillanceResult:
     """The next surveillance of the cycle and the history of those done.
 
