@@ -97,7 +97,11 @@ def certificate_status(
         return "withdrawn"
     if today > until:
         return "expired"
-    if any(s.ended_on is None for s in recorded) or due:
+    # A suspension counts from the day it starts until the day it is lifted (active again that
+    # day); one dated ahead of ``today`` has not begun.
+    if any(s.started_on <= today and (s.ended_on is None or today < s.ended_on) for s in recorded):
+        return "suspended"
+    if due:
         return "suspended"
     return "active"
 

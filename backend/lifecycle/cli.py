@@ -69,6 +69,7 @@ def lifecycle_command(scheme_path: str, input_file: IO[str], indent: int) -> Non
         click.echo(str(exc), err=True)
         sys.exit(EXIT_INVALID_INPUT)
     result = lifecycle_json(scheme, calculate(scheme.lifecycle, facts))
+    result["ignored_fields"] = list(facts.ignored_fields)
     click.echo(json.dumps(result, ensure_ascii=False, indent=indent or None))
 
 

@@ -84,3 +84,5 @@ class Facts:
     surveillances: tuple[Surveillance, ...] | None = None
     suspensions: tuple[Suspension, ...] = ()
     extensions: tuple[SurveillanceExtension, ...] = ()
+    #: Input fields the calculator does not read, by path (``suspensions[0].id``): skipped.
+    ignored_fields: tuple[str, ...] = ()

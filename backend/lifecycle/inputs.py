@@ -12,12 +12,14 @@ Every section is optional except ``today``::
      "surveillance_extensions": [{"surveillance": 2, "granted_on": "2028-01-10"}]}
 
 The first invalid value raises ``InputError`` naming its path, e.g. ``audits[0].ended_on:
-'2026-02-30' is not a calendar date``. Dates are facts: none may lie after ``today``.
+'2026-02-30' is not a calendar date``. A date after ``today`` is taken as given (a planned end of
+a suspension, a certificate dated ahead): only what has begun by ``today`` counts for its status.
+Fields the calculator does not read are skipped and listed in ``ignored_fields``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -59,28 +61,38 @@ def parse_lifecycle_input(data: object, model: LifecycleModel) -> Facts:
     """Validate ``data`` (parsed JSON) into ``Facts``; ``InputError`` names the first bad value."""
     if not isinstance(data, Mapping):
         raise InputError("", f"the input must be a JSON object, got {_kind(data)}")
-    _known_keys(data, "", _TOP)
+    ignored: list[str] = []
+    _known_keys(data, "", _TOP, ignored)
     if "today" not in data:
         raise InputError("today", "is required (the date to calculate for, YYYY-MM-DD)")
     today = _date(data["today"], "today")
-    audits = _audits(data.get("audits"), today)
-    ids = {a.id for a in audits}
-    ncs = _nonconformities(data.get("nonconformities"), today, ids)
-    certificate = _certificate(data.get("certificate"), today)
+    audits = _audits(data.get("audits"), ignored)
+    ids = [a.id for a in audits]
+    ncs = _nonconformities(data.get("nonconformities"), ids, ignored)
+    certificate = _certificate(data.get("certificate"), ignored)
     surveillances = (
-        _surveillances(data["surveillances"], today) if "surveillances" in data else None
+        _surveillances(data["surveillances"], ignored) if "surveillances" in data else None
     )
-    suspensions = _suspensions(data.get("suspensions"), today)
-    extensions = _extensions(data.get("surveillance_extensions"), today, model)
-    return Facts(today, audits, ncs, certificate, surveillances, suspensions, extensions)
+    suspensions = _suspensions(data.get("suspensions"), ignored)
+    extensions = _extensions(data.get("surveillance_extensions"), model, ignored)
+    return Facts(
+        today,
+        audits,
+        ncs,
+        certificate,
+        surveillances,
+        suspensions,
+        extensions,
+        ignored_fields=tuple(ignored),
+    )
 
 
-def _audits(value: object, today: date) -> tuple[Audit, ...]:
+def _audits(value: object, ignored: list[str]) -> tuple[Audit, ...]:
     out: list[Audit] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(_list(value, "audits")):
         path = f"audits[{i}]"
-        m = _object(raw, path, ("id", "kind", "ended_on", "passed", "note"))
+        m = _object(raw, path, ("id", "kind", "ended_on", "passed", "note"), ignored)
         aid = _id(m.get("id", f"#{i + 1}"), f"{path}.id")
         if aid in seen:
             raise InputError(f"{path}.id", f"duplicate id {aid!r} (also audits[{seen[aid]}])")
@@ -90,30 +102,36 @@ def _audits(value: object, today: date) -> tuple[Audit, ...]:
             raise InputError(
                 f"{path}.kind", f"{_show(kind)} is not an audit kind ({', '.join(AUDIT_KINDS)})"
             )
-        ended = _fact_date(_required(m, "ended_on", path), f"{path}.ended_on", today)
+        ended = _date(_required(m, "ended_on", path), f"{path}.ended_on")
         passed = _opt_bool(m.get("passed"), f"{path}.passed")
         out.append(Audit(aid, kind, ended, passed))
     return tuple(out)
 
 
-def _nonconformities(value: object, today: date, audits: set[str]) -> tuple[Nonconformity, ...]:
+def _nonconformities(
+    value: object, audits: Sequence[str], ignored: list[str]
+) -> tuple[Nonconformity, ...]:
     out: list[Nonconformity] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(_list(value, "nonconformities")):
         path = f"nonconformities[{i}]"
-        m = _object(raw, path, ("id", "audit", "opened_on", "closed_on", "clause", "note"))
+        m = _object(raw, path, ("id", "audit", "opened_on", "closed_on", "clause", "note"), ignored)
         nid = _id(m.get("id", f"#{i + 1}"), f"{path}.id")
         if nid in seen:
             raise InputError(
                 f"{path}.id", f"duplicate id {nid!r} (also nonconformities[{seen[nid]}])"
             )
         seen[nid] = i
-        audit = _id(_required(m, "audit", path), f"{path}.audit")
+        if m.get("audit") is None and len(audits) == 1:
+            # One audit given: a nonconformity naming none was raised in it.
+            audit = audits[0]
+        else:
+            audit = _id(_required(m, "audit", path), f"{path}.audit")
         if audit not in audits:
             known = ", ".join(sorted(audits)) or "none given"
             raise InputError(f"{path}.audit", f"unknown audit {audit!r} (audits: {known})")
-        opened = _fact_date(_required(m, "opened_on", path), f"{path}.opened_on", today)
-        closed = _opt_fact_date(m.get("closed_on"), f"{path}.closed_on", today)
+        opened = _date(_required(m, "opened_on", path), f"{path}.opened_on")
+        closed = _opt_date(m.get("closed_on"), f"{path}.closed_on")
         if closed is not None and closed < opened:
             raise InputError(
                 f"{path}.closed_on",
@@ -125,12 +143,12 @@ def _nonconformities(value: object, today: date, audits: set[str]) -> tuple[Nonc
     return tuple(out)
 
 
-def _certificate(value: object, today: date) -> Certificate | None:
+def _certificate(value: object, ignored: list[str]) -> Certificate | None:
     if value is None:
         return None
-    m = _object(value, "certificate", ("issued_on", "withdrawn_on", "number", "note"))
-    issued = _opt_fact_date(m.get("issued_on"), "certificate.issued_on", today)
-    withdrawn = _opt_fact_date(m.get("withdrawn_on"), "certificate.withdrawn_on", today)
+    m = _object(value, "certificate", ("issued_on", "withdrawn_on", "number", "note"), ignored)
+    issued = _opt_date(m.get("issued_on"), "certificate.issued_on")
+    withdrawn = _opt_date(m.get("withdrawn_on"), "certificate.withdrawn_on")
     if withdrawn is not None and issued is None:
         raise InputError(
             "certificate.withdrawn_on", "a certificate never issued cannot be withdrawn"
@@ -145,13 +163,13 @@ def _certificate(value: object, today: date) -> Certificate | None:
     return Certificate(issued, withdrawn)
 
 
-def _surveillances(value: object, today: date) -> tuple[Surveillance, ...]:
+def _surveillances(value: object, ignored: list[str]) -> tuple[Surveillance, ...]:
     out: list[Surveillance] = []
     seen: dict[date, int] = {}
     for i, raw in enumerate(_list(value, "surveillances")):
         path = f"surveillances[{i}]"
-        m = _object(raw, path, ("done_on", "passed", "note"))
-        done = _fact_date(_required(m, "done_on", path), f"{path}.done_on", today)
+        m = _object(raw, path, ("done_on", "passed", "note"), ignored)
+        done = _date(_required(m, "done_on", path), f"{path}.done_on")
         if done in seen:
             raise InputError(
                 f"{path}.done_on",
@@ -162,19 +180,19 @@ def _surveillances(value: object, today: date) -> tuple[Surveillance, ...]:
     return tuple(out)
 
 
-def _suspensions(value: object, today: date) -> tuple[Suspension, ...]:
+def _suspensions(value: object, ignored: list[str]) -> tuple[Suspension, ...]:
     out: list[Suspension] = []
     for i, raw in enumerate(_list(value, "suspensions")):
         path = f"suspensions[{i}]"
-        m = _object(raw, path, ("started_on", "cause", "ended_on", "note"))
-        started = _fact_date(_required(m, "started_on", path), f"{path}.started_on", today)
+        m = _object(raw, path, ("started_on", "cause", "ended_on", "note"), ignored)
+        started = _date(_required(m, "started_on", path), f"{path}.started_on")
         cause = _required(m, "cause", path)
         if not isinstance(cause, str) or cause not in SUSPENSION_CAUSES:
             raise InputError(
                 f"{path}.cause",
                 f"{_show(cause)} is not a suspension cause ({', '.join(SUSPENSION_CAUSES)})",
             )
-        ended = _opt_fact_date(m.get("ended_on"), f"{path}.ended_on", today)
+        ended = _opt_date(m.get("ended_on"), f"{path}.ended_on")
         if ended is not None and ended < started:
             raise InputError(
                 f"{path}.ended_on",
@@ -185,7 +203,7 @@ def _suspensions(value: object, today: date) -> tuple[Suspension, ...]:
 
 
 def _extensions(
-    value: object, today: date, model: LifecycleModel
+    value: object, model: LifecycleModel, ignored: list[str]
 ) -> tuple[SurveillanceExtension, ...]:
     items = _list(value, "surveillance_extensions")
     if items and model.surveillance.extension is None:
@@ -196,7 +214,7 @@ def _extensions(
     seen: dict[int, int] = {}
     for i, raw in enumerate(items):
         path = f"surveillance_extensions[{i}]"
-        m = _object(raw, path, ("surveillance", "granted_on", "note"))
+        m = _object(raw, path, ("surveillance", "granted_on", "note"), ignored)
         number = _required(m, "surveillance", path)
         if (
             isinstance(number, bool)
@@ -215,7 +233,7 @@ def _extensions(
                 f"[{seen[number]}])",
             )
         seen[number] = i
-        granted = _opt_fact_date(m.get("granted_on"), f"{path}.granted_on", today)
+        granted = _opt_date(m.get("granted_on"), f"{path}.granted_on")
         out.append(SurveillanceExtension(number, granted))
     return tuple(out)
 
@@ -233,19 +251,24 @@ def _list(value: object, path: str) -> list[Any]:
     return value
 
 
-def _object(value: object, path: str, keys: tuple[str, ...]) -> Mapping[str, Any]:
+def _object(
+    value: object, path: str, keys: tuple[str, ...], ignored: list[str]
+) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise InputError(path, f"must be an object, got {_kind(value)}")
-    _known_keys(value, path, keys)
+    _known_keys(value, path, keys, ignored)
     return value
 
 
-def _known_keys(value: Mapping[str, Any], path: str, keys: tuple[str, ...]) -> None:
+def _known_keys(
+    value: Mapping[str, Any], path: str, keys: tuple[str, ...], ignored: list[str]
+) -> None:
+    """Fields the calculator does not read are skipped and listed (``ignored_fields``), as
+    ``fieldcert score`` lists the sections it skips: a tool may send more than this contract
+    names (an id, a title) and still get its dates."""
     for key in value:
         if key not in keys:
-            where = f"{path}.{key}" if path else str(key)
-            expected = ", ".join(k for k in keys if k != "note")
-            raise InputError(where, f"unknown field (expected {expected})")
+            ignored.append(f"{path}.{key}" if path else str(key))
 
 
 def _required(m: Mapping[str, Any], key: str, path: str) -> object:
@@ -265,20 +288,8 @@ def _date(value: object, path: str) -> date:
     return day
 
 
-def _fact_date(value: object, path: str, today: date) -> date:
-    """A date something happened: on or before ``today``."""
-    day = _date(value, path)
-    if day > today:
-        raise InputError(
-            path,
-            f"{day.isoformat()} is after today ({today.isoformat()}): the input records what "
-            "has happened by today",
-        )
-    return day
-
-
-def _opt_fact_date(value: object, path: str, today: date) -> date | None:
-    return None if value is None else _fact_date(value, path, today)
+def _opt_date(value: object, path: str) -> date | None:
+    return None if value is None else _date(value, path)
 
 
 def _opt_bool(value: object, path: str) -> bool | None:
