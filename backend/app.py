@@ -8,31 +8,52 @@ from typing import Any
 
 import flask
 from flask.json.provider import DefaultJSONProvider
+from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from backend import benchfloor, textguard
+# Receivers of the domain events (backend/<feature>/signals.py): importing connects them.
+import backend.onsite.receivers
+import backend.push.receivers
+import backend.surveys.receivers  # noqa: F401
+from backend import benchfloor, textguard, unit_of_work
 from backend.audit.routes import blp as audit_blp
 from backend.auth import csrf
 from backend.auth.limits import init_rate_limits
 from backend.auth.routes import blp as auth_blp
 from backend.auth.session import SessionInterface
+from backend.certificates.public import blp as certificates_public_blp
+from backend.certificates.routes import blp as certificates_blp
 from backend.clients.routes import clients_blp, sites_blp, units_blp
+from backend.cnca.routes import blp as cnca_blp
 from backend.config import REPO_ROOT, engine_options, load_settings
+from backend.decisions.routes import blp as decisions_blp
 from backend.devices.routes import blp as devices_blp
 from backend.engagements.routes import assignments_blp, engagements_blp, me_blp
 from backend.errors import ApiError, MalformedJson
 from backend.evaluations.routes import blp as evaluations_blp
 from backend.evaluations.routes import engagement_blp as engagement_evaluations_blp
 from backend.evidence.routes import blp as evidence_blp
+from backend.export.routes import blp as export_blp
 from backend.extensions import create_api, db, migrate
 from backend.fieldapp.routes import blp as fieldapp_blp
 from backend.health.routes import blp as health_blp
+from backend.jobs.routes import blp as jobs_blp
+from backend.jobs.routes import files_blp as file_jobs_blp
+from backend.jobs.tasks import init_jobs
+from backend.nonconformities.routes import blp as nonconformities_blp
+from backend.onsite.routes import blp as onsite_blp
+from backend.onsite.routes import engagement_blp as engagement_onsite_blp
+from backend.onsite.routes import pairs_blp as rater_pairs_blp
+from backend.organisations.routes import blp as organisation_blp
+from backend.planning.routes import applications_blp, planning_blp, portal_blp
 from backend.push.routes import blp as push_blp
 from backend.push.services import init_push
 from backend.pwa import PwaPathConverter
 from backend.pwa import blp as pwa_blp
+from backend.reports.routes import blp as reports_blp
 from backend.schemes.routes import blp as schemes_blp
+from backend.surveillance.routes import blp as surveillance_blp
 from backend.surveys.public import blp as surveys_public_blp
 from backend.surveys.routes import campaigns_blp as survey_campaigns_blp
 from backend.surveys.routes import responses_blp as survey_responses_blp
@@ -63,12 +84,20 @@ class Request(flask.Request):
             raise
 
 
+class App(flask.Flask):
+    """Flask, with each request's view run in one transaction (``backend.unit_of_work``)."""
+
+    request_class = Request
+
+    def dispatch_request(self) -> ResponseReturnValue:
+        return unit_of_work.dispatch(self, super().dispatch_request)
+
+
 def build_app(config: Mapping[str, Any] | None = None) -> flask.Flask:
     """Build the application from the environment, then apply ``config`` (Flask keys) on top."""
     overrides = dict(config or {})
     settings = load_settings(overrides=overrides)
-    app = flask.Flask("backend", instance_path=str(settings.instance_dir))
-    app.request_class = Request
+    app = App("backend", instance_path=str(settings.instance_dir))
     # First of all: no view, service or database query sees a control character (textguard).
     app.before_request(textguard.check_request)
     app.session_interface = SessionInterface()
@@ -136,6 +165,7 @@ def build_app(config: Mapping[str, Any] | None = None) -> flask.Flask:
         health_blp,
         auth_blp,
         users_blp,
+        organisation_blp,
         devices_blp,
         audit_blp,
         push_blp,
@@ -153,19 +183,37 @@ def build_app(config: Mapping[str, Any] | None = None) -> flask.Flask:
         fieldapp_blp,
         survey_campaigns_blp,
         survey_responses_blp,
+        reports_blp,
+        applications_blp,
+        planning_blp,
+        portal_blp,
+        decisions_blp,
+        certificates_blp,
+        nonconformities_blp,
+        export_blp,
+        cnca_blp,
+        surveillance_blp,
+        jobs_blp,
+        file_jobs_blp,
+        onsite_blp,
+        engagement_onsite_blp,
+        rater_pairs_blp,
     ):
         api.register_blueprint(blueprint)
     # Customer surveys (issue 5): the public page /s/<code> and the analysis page (HTML).
     init_surveys(app)
     app.register_blueprint(surveys_public_blp)
+    app.register_blueprint(certificates_public_blp)
     app.register_blueprint(pwa_blp)
-    if benchfloor.enabled():
+    if benchfloor.enabled(app.config):
         # Only bench/api_bench.py's own server: the floor the evidence pipeline is measured by.
         app.register_blueprint(benchfloor.blp)
     # Security (issue 3): rate limits and lockout, CSRF on cookie-authenticated writes, push.
     init_rate_limits(app)
     app.before_request(csrf.protect)
     init_push(app)
+    # Background jobs (issue 13): Huey on SQLite or Redis, run by `fieldcert worker`.
+    init_jobs(app)
     app.after_request(_default_headers)
     return app
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
@@ -34,5 +36,6 @@ def store_bytes() -> Response:
     return Response(status=201)
 
 
-def enabled() -> bool:
-    return os.environ.get("FIELDCERT_BENCH_FLOOR") == "1"
+def enabled(config: Mapping[str, Any]) -> bool:
+    """``FIELDCERT_BENCH_FLOOR=1`` in the environment (read by ``backend.config``)."""
+    return config.get("FIELDCERT_BENCH_FLOOR") is True

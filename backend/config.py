@@ -3,6 +3,11 @@
 Every setting has an environment variable; unset, it falls back to local parts (a SQLite file and
 folders under ``instance/``). Production switches to PostgreSQL, object storage and Redis by
 setting the variables, never by editing code (the Warehouse ``config.py`` approach).
+
+This is the only module that reads the environment (``tests/architecture`` checks it): features
+read their settings from the Flask config keys ``Settings.flask_config`` fills, so tests and
+embedders can set any of them per app. ``VARIABLES`` lists every variable read here, and the
+README's configuration tables list the same (a test compares them).
 """
 
 from __future__ import annotations
@@ -23,6 +28,55 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE_DIR = REPO_ROOT / "instance"
 
 DEFAULT_MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+
+#: Web Push: the contact address push services see (RFC 8292 §2.1).
+DEFAULT_VAPID_SUBJECT = "mailto:admin@fieldcert.invalid"
+#: Survey answers per client address: customers behind one shop Wi-Fi or a carrier's NAT share
+#: an address, hence a minute limit well above one person's pace.
+DEFAULT_SURVEY_RATE_LIMIT = "30 per minute;300 per hour"
+
+#: Where background jobs wait (backend/jobs/engine.py): a SQLite file in the instance folder (one
+#: machine, no extra service), Redis (``REDIS_URL``: workers on several machines), or run at once
+#: in the caller (tests only).
+JOB_MODES: tuple[str, ...] = ("sqlite", "redis", "immediate")
+
+#: Every environment variable ``load_settings`` reads (the README's tables list the same).
+VARIABLES: tuple[str, ...] = (
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "FIELDCERT_ENV",
+    "FIELDCERT_INSTANCE_DIR",
+    "FIELDCERT_STORAGE_DIR",
+    "MAX_CONTENT_LENGTH",
+    "PWA_DIST",
+    "REDIS_URL",
+    "FIELDCERT_ALLOW_LOCAL_LIMITS",
+    "SESSION_COOKIE_SECURE",
+    "FIELDCERT_TRUSTED_PROXIES",
+    "FIELDCERT_IMAGE_DECODE_MAX_MIB",
+    "FIELDCERT_IMAGE_DECODE_SLOTS",
+    "FIELDCERT_IMAGE_DECODE_WAIT_SECONDS",
+    "FIELDCERT_MAX_EVIDENCE_BYTES",
+    "FIELDCERT_MAX_IMAGE_PIXELS",
+    "FIELDCERT_S3_BUCKET",
+    "FIELDCERT_S3_ENDPOINT_URL",
+    "FIELDCERT_S3_PREFIX",
+    "FIELDCERT_VAPID_SUBJECT",
+    "FIELDCERT_CONTACT_KEY",
+    "FIELDCERT_SURVEY_RATE_LIMIT",
+    "FIELDCERT_PUBLIC_URL",
+    "FIELDCERT_SIGNING_KEY_FILE",
+    "FIELDCERT_BENCH_FLOOR",
+    # Background jobs (backend/jobs): where the queue is kept, and its name there.
+    "FIELDCERT_JOBS",
+    "FIELDCERT_JOBS_QUEUE",
+    # `fieldcert serve` (ServerSettings below): the production server's own settings.
+    "FIELDCERT_BIND",
+    "FIELDCERT_WORKERS",
+    "FIELDCERT_THREADS",
+    "FIELDCERT_TIMEOUT",
+    "FIELDCERT_ALLOW_SQLITE",
+)
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -55,6 +109,30 @@ class Settings:
     image_decode_wait_seconds: float = decoding.DEFAULT_DECODE_WAIT_SECONDS
     #: Accept rate limits counted in each process's memory in production (no Redis).
     allow_local_limits: bool = False
+    #: Largest evidence file and image (width × height); None: the evidence feature's defaults.
+    max_evidence_bytes: int | None = None
+    max_image_pixels: int | None = None
+    #: Evidence in S3-compatible storage when a bucket is named (backend/evidence/storage.py).
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_prefix: str | None = None
+    vapid_subject: str = DEFAULT_VAPID_SUBJECT
+    #: AES-256 key of respondents' phone numbers; None: generated into the instance folder.
+    contact_key: str | None = None
+    survey_rate_limit: str = DEFAULT_SURVEY_RATE_LIMIT
+    #: The address printed in survey QR codes; None: the address the request came to.
+    public_url: str | None = None
+    #: The body's Ed25519 signing key (certificate seals, certification files); None: made once
+    #: into ``<instance>/signing_key.pem`` (backend/certificates/keys.py).
+    signing_key_file: Path | None = None
+    #: Mount bench/api_bench.py's floor endpoint (backend/benchfloor.py); never on a server.
+    bench_floor: bool = False
+    #: Background job storage, one of ``JOB_MODES``; None (unset): Redis when ``REDIS_URL`` is
+    #: set, else SQLite, and ``immediate`` for an app under test (backend/jobs/engine.py).
+    jobs: str | None = None
+    #: The queue's name in its storage; None: ``fieldcert``. Installations sharing one Redis
+    #: need names of their own, or their workers run each other's jobs.
+    jobs_queue: str | None = None
 
     @property
     def is_production(self) -> bool:
@@ -81,6 +159,20 @@ class Settings:
             "FIELDCERT_IMAGE_DECODE_SLOTS": self.image_decode_slots,
             "FIELDCERT_IMAGE_DECODE_WAIT_SECONDS": self.image_decode_wait_seconds,
             "FIELDCERT_ALLOW_LOCAL_LIMITS": self.allow_local_limits,
+            "FIELDCERT_MAX_EVIDENCE_BYTES": self.max_evidence_bytes,
+            "FIELDCERT_MAX_IMAGE_PIXELS": self.max_image_pixels,
+            "FIELDCERT_S3_BUCKET": self.s3_bucket,
+            "FIELDCERT_S3_ENDPOINT_URL": self.s3_endpoint_url,
+            "FIELDCERT_S3_PREFIX": self.s3_prefix,
+            "FIELDCERT_VAPID_SUBJECT": self.vapid_subject,
+            "FIELDCERT_CONTACT_KEY": self.contact_key,
+            "FIELDCERT_SURVEY_RATE_LIMIT": self.survey_rate_limit,
+            "FIELDCERT_PUBLIC_URL": self.public_url,
+            "FIELDCERT_SIGNING_KEY_FILE": self.signing_key_file
+            or self.instance_dir / "signing_key.pem",
+            "FIELDCERT_BENCH_FLOOR": self.bench_floor,
+            "FIELDCERT_JOBS": self.jobs,
+            "FIELDCERT_JOBS_QUEUE_NAME": self.jobs_queue,
         }
 
 
@@ -132,6 +224,69 @@ def load_settings(
             env, "FIELDCERT_IMAGE_DECODE_WAIT_SECONDS", decoding.DEFAULT_DECODE_WAIT_SECONDS
         ),
         allow_local_limits=_bool(env, "FIELDCERT_ALLOW_LOCAL_LIMITS", default=False),
+        max_evidence_bytes=_optional_positive(env, "FIELDCERT_MAX_EVIDENCE_BYTES"),
+        max_image_pixels=_optional_positive(env, "FIELDCERT_MAX_IMAGE_PIXELS"),
+        s3_bucket=_text(env, "FIELDCERT_S3_BUCKET"),
+        s3_endpoint_url=_text(env, "FIELDCERT_S3_ENDPOINT_URL"),
+        s3_prefix=_text(env, "FIELDCERT_S3_PREFIX"),
+        vapid_subject=_text(env, "FIELDCERT_VAPID_SUBJECT") or DEFAULT_VAPID_SUBJECT,
+        contact_key=_text(env, "FIELDCERT_CONTACT_KEY"),
+        survey_rate_limit=_text(env, "FIELDCERT_SURVEY_RATE_LIMIT") or DEFAULT_SURVEY_RATE_LIMIT,
+        public_url=_text(env, "FIELDCERT_PUBLIC_URL"),
+        signing_key_file=_path(
+            env.get("FIELDCERT_SIGNING_KEY_FILE"), instance_dir / "signing_key.pem"
+        ),
+        # Only the exact value "1": a stray "true" in a server's environment mounts nothing.
+        bench_floor=env.get("FIELDCERT_BENCH_FLOOR") == "1",
+        jobs=_jobs_mode(env),
+        jobs_queue=_text(env, "FIELDCERT_JOBS_QUEUE"),
+    )
+
+
+def _jobs_mode(env: Mapping[str, str]) -> str | None:
+    """``FIELDCERT_JOBS`` checked; None when unset (the engine picks, see ``Settings.jobs``)."""
+    redis_url = (env.get("REDIS_URL") or "").strip()
+    mode = (_text(env, "FIELDCERT_JOBS") or "").lower()
+    if not mode:
+        return None
+    if mode not in JOB_MODES:
+        raise ConfigError(f"FIELDCERT_JOBS must be one of {', '.join(JOB_MODES)}, not {mode!r}")
+    if mode == "redis" and not redis_url:
+        raise ConfigError("FIELDCERT_JOBS=redis needs REDIS_URL")
+    return mode
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    """What ``fieldcert serve`` (gunicorn, backend/serve.py) runs with: all of it in one place."""
+
+    #: Address to listen on; a reverse proxy in front terminates TLS (docs/deploy.md).
+    bind: str
+    #: Worker processes. Each holds its own database pool, so workers × (threads + pool
+    #: overflow) must stay under PostgreSQL's max_connections.
+    workers: int
+    #: Threads per worker: field requests mostly wait on the database and storage.
+    threads: int
+    #: Seconds a request may take before its worker is restarted (PDF reports take ~2 s).
+    timeout: int
+    #: Accept SQLite in production (one machine, few users); refused otherwise.
+    allow_sqlite: bool
+    #: Proxies trusted for X-Forwarded-* (the same setting the app uses, FIELDCERT_TRUSTED_PROXIES).
+    trusted_proxies: int
+
+
+def load_server_settings(environ: Mapping[str, str] | None = None) -> ServerSettings:
+    """Read ``fieldcert serve``'s settings; the defaults suit a 2-core machine behind a proxy."""
+    env = os.environ if environ is None else environ
+    cores = os.cpu_count() or 1
+    return ServerSettings(
+        bind=_text(env, "FIELDCERT_BIND") or "127.0.0.1:8000",
+        # gunicorn's rule of thumb is 2 × cores + 1; with 4 threads each, cores + 1 is enough.
+        workers=_at_least_one(env, "FIELDCERT_WORKERS", cores + 1),
+        threads=_at_least_one(env, "FIELDCERT_THREADS", 4),
+        timeout=_at_least_one(env, "FIELDCERT_TIMEOUT", 60),
+        allow_sqlite=_bool(env, "FIELDCERT_ALLOW_SQLITE", default=False),
+        trusted_proxies=_int(env, "FIELDCERT_TRUSTED_PROXIES", 0),
     )
 
 
@@ -217,6 +372,18 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     if value < 0:
         raise ConfigError(f"{name} must not be negative, not {raw!r}")
     return value
+
+
+def _text(env: Mapping[str, str], name: str) -> str | None:
+    """The variable's value, None when unset or blank."""
+    return (env.get(name) or "").strip() or None
+
+
+def _optional_positive(env: Mapping[str, str], name: str) -> int | None:
+    """A whole number of at least 1, None when unset (the feature's default applies)."""
+    if not (env.get(name) or "").strip():
+        return None
+    return _at_least_one(env, name, 1)
 
 
 def _at_least_one(env: Mapping[str, str], name: str, default: int) -> int:

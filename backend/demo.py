@@ -6,11 +6,13 @@ imports the schemes in ``schemes/`` and plans one engagement: a client with one 
 unit and two sites (one entered in GCJ-02, as copied from Amap), the demo team leader and auditor
 on the team (the demo reviewer deliberately not, so they may review it: CQC §6.1), and one
 mystery-shopper assignment for the demo shopper over the next seven days, and an open customer
-survey on that engagement whose first site answers at ``/s/demo``.
+survey on that engagement whose first site answers at ``/s/demo``; and a second engagement
+taken all the way to an issued certificate (``backend.demo_certified``).
 """
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,11 +25,12 @@ from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
 from backend.audit.services import record
-from backend.auth.access import Actor
+from backend.auth.actor import Actor
 from backend.auth.passwords import hash_password, verify_password
 from backend.clients import services as clients
 from backend.clients.models import CertificationUnit, Client, Datum, Site
 from backend.config import REPO_ROOT
+from backend.demo_certified import demo_verification_url, load_certified_demo
 from backend.engagements import services as engagements
 from backend.engagements.models import (
     Assignment,
@@ -38,6 +41,7 @@ from backend.engagements.models import (
 from backend.errors import Conflict
 from backend.schemes.models import SchemeVersion
 from backend.schemes.services import import_scheme
+from backend.unit_of_work import after_commit, flush_as_stored, transaction
 from backend.users.models import Organisation, Role, User
 from backend.users.services import (
     add_organisation,
@@ -185,7 +189,7 @@ def load_demo_data(session: Session, *, now: datetime | None = None) -> DemoLoad
         else:
             outcomes[login.role] = "unchanged"
         users[login.role] = user
-    session.commit()
+    flush_as_stored(session)
     # The demo client user belongs to the demo client: its directory, its results, never shoppers.
     admin = Actor(users[Role.ADMIN])
     client = session.scalars(
@@ -201,7 +205,7 @@ def load_demo_data(session: Session, *, now: datetime | None = None) -> DemoLoad
     client_user = users[Role.CLIENT_USER]
     if client_user.client_id != client.id:
         client_user.client_id = client.id
-        session.commit()
+        flush_as_stored(session)
         if outcomes[Role.CLIENT_USER] == "unchanged":
             outcomes[Role.CLIENT_USER] = "updated"
     for outcome in outcomes.values():
@@ -278,6 +282,13 @@ def _load_field_work(
         tally.count("unchanged")
     _demo_assignment(session, leader, engagement, sites[0], users[Role.SHOPPER], tally, now)
     _demo_survey(session, leader, engagement, sites, now)
+    from backend.planning.demo import load_planning_demo
+
+    load_planning_demo(session, leader, client, unit, engagement, now)
+    load_certified_demo(session, users, client, sites, now, DEMO_ENGAGEMENT_SCHEME)
+    from backend.onsite.demo import load_onsite_demo
+
+    load_onsite_demo(session, leader, Actor(users[Role.AUDITOR]), client, sites, engagement, now)
 
 
 def _demo_site(
@@ -371,7 +382,7 @@ def _demo_assignment(
         reason="demo data restored",
         details={"from": previous, "version": assignment.version},
     )
-    session.commit()
+    flush_as_stored(session)
     tally.count("updated")
 
 
@@ -429,8 +440,11 @@ def _demo_survey(
         reason="demo data restored",
         details={"closes_at": {"from": previous, "to": campaign.closes_at.isoformat()}},
     )
-    session.commit()
+    flush_as_stored(session)
+    # The cached page goes now and again once committed: a request in between may cache the
+    # old campaign again.
     answering.forget_public(campaign.id)
+    after_commit(session, functools.partial(answering.forget_public, campaign.id))
 
 
 def _restore(user: User, login: DemoLogin, organisation: Organisation) -> bool:
@@ -489,15 +503,31 @@ def load_command() -> None:
         raise DemoRefused(
             "FIELDCERT_ENV=production: refusing to load demo data with published passwords."
         )
-    result = load_demo_data(db.session())
+    with transaction(db.session()) as session:
+        result = load_demo_data(session)
     click.echo(
         f"Demo data for {DEMO_ORGANISATION}: {result.created} created, "
         f"{result.updated} restored, {result.unchanged} unchanged."
     )
     click.echo(format_logins_table(DEMO_LOGINS))
+    _echo_verification_url()
 
 
 @demo_cli.command("logins")
 def logins_command() -> None:
-    """Print the demo logins (changes nothing)."""
+    """Print the demo logins and the demo certificate's verification URL (changes nothing)."""
     click.echo(format_logins_table(DEMO_LOGINS))
+    _echo_verification_url()
+
+
+def _echo_verification_url() -> None:
+    from backend.extensions import db
+
+    try:
+        url = demo_verification_url(db.session())
+    except sa.exc.SQLAlchemyError:
+        # No database yet (not migrated): the logins are still worth printing.
+        db.session.rollback()
+        return
+    if url is not None:
+        click.echo(f"演示证书验证 / demo certificate verification: {url}")

@@ -4,16 +4,15 @@ Every error response of the API, whether raised by our code, by Werkzeug (404, 4
 request parser (malformed JSON, validation) or by a bug (500), has the body
 ``{"code": ..., "message": ..., "details": {...}}``. Clients decide what to do from ``code``
 (retry, drop, show a conflict), never from ``message``, which is for people and is translated.
+The codes and their messages live in ``backend/error_codes.py`` and are re-exported here.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import StrEnum
 from http import HTTPStatus
-from typing import Any
+from typing import Any, ClassVar
 
 import marshmallow as ma
 import sqlalchemy.exc
@@ -21,193 +20,12 @@ from flask import Flask, Response, current_app, jsonify
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from backend.i18n import Language, request_language
+from backend.error_codes import MESSAGES as MESSAGES
+from backend.error_codes import ErrorCode as ErrorCode
+from backend.error_codes import Message as Message
+from backend.i18n import request_language
 
 logger = logging.getLogger(__name__)
-
-
-class ErrorCode(StrEnum):
-    """Stable machine codes: clients depend on these, so never rename one."""
-
-    BAD_REQUEST = "BAD_REQUEST"
-    MALFORMED_JSON = "MALFORMED_JSON"
-    VALIDATION_ERROR = "VALIDATION_ERROR"
-    AUTH_REQUIRED = "AUTH_REQUIRED"
-    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
-    FORBIDDEN = "FORBIDDEN"
-    NOT_FOUND = "NOT_FOUND"
-    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
-    NOT_ACCEPTABLE = "NOT_ACCEPTABLE"
-    CONFLICT = "CONFLICT"
-    PRECONDITION_FAILED = "PRECONDITION_FAILED"
-    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
-    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
-    PRECONDITION_REQUIRED = "PRECONDITION_REQUIRED"
-    TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"
-    INTERNAL_ERROR = "INTERNAL_ERROR"
-    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
-    DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
-    PWA_NOT_BUILT = "PWA_NOT_BUILT"
-    # Field work (issue 3): offline sync, evidence, review.
-    IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
-    EVIDENCE_HASH_MISMATCH = "EVIDENCE_HASH_MISMATCH"
-    UNSUPPORTED_FILE_TYPE = "UNSUPPORTED_FILE_TYPE"
-    INVALID_IMAGE = "INVALID_IMAGE"
-    IMAGE_TOO_LARGE = "IMAGE_TOO_LARGE"
-    IMAGE_DECODER_BUSY = "IMAGE_DECODER_BUSY"
-    INVALID_TRANSITION = "INVALID_TRANSITION"
-    CONFLICT_OF_INTEREST = "CONFLICT_OF_INTEREST"
-    CSRF_FAILED = "CSRF_FAILED"
-    ACCOUNT_LOCKED = "ACCOUNT_LOCKED"
-    SIGN_IN_THROTTLED = "SIGN_IN_THROTTLED"
-    DEVICE_REVOKED = "DEVICE_REVOKED"
-    SCHEME_INVALID = "SCHEME_INVALID"
-    # The offline outbox's own cases (issue 9): the app decides from these codes alone.
-    INCOMPLETE_BODY = "INCOMPLETE_BODY"
-    ASSIGNMENT_ALREADY_RECORDED = "ASSIGNMENT_ALREADY_RECORDED"
-    MISSING_EVIDENCE = "MISSING_EVIDENCE"
-    # Customer surveys (issue 5).
-    SURVEY_NOT_OPEN = "SURVEY_NOT_OPEN"
-    SURVEY_CLOSED = "SURVEY_CLOSED"
-    ALREADY_ANSWERED = "ALREADY_ANSWERED"
-    ONE_TIME_CODE_INVALID = "ONE_TIME_CODE_INVALID"
-    CONTACT_UNREADABLE = "CONTACT_UNREADABLE"
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    zh_cn: str
-    en: str
-
-    def in_language(self, language: Language) -> str:
-        return self.en if language is Language.EN else self.zh_cn
-
-
-#: The message catalogue, keyed by code: zh-CN first, English for Accept-Language: en.
-MESSAGES: Mapping[ErrorCode, Message] = {
-    ErrorCode.BAD_REQUEST: Message("请求无效。", "The request is invalid."),
-    ErrorCode.MALFORMED_JSON: Message(
-        "请求体必须是有效的 JSON（Content-Type: application/json）。",
-        "The request body must be valid JSON (Content-Type: application/json).",
-    ),
-    ErrorCode.VALIDATION_ERROR: Message(
-        "提交的数据未通过校验。", "The submitted data did not pass validation."
-    ),
-    ErrorCode.AUTH_REQUIRED: Message("请先登录。", "Please sign in first."),
-    ErrorCode.INVALID_CREDENTIALS: Message(
-        "邮箱或密码不正确。", "The email address or password is incorrect."
-    ),
-    ErrorCode.FORBIDDEN: Message("您无权执行此操作。", "You are not allowed to do this."),
-    ErrorCode.NOT_FOUND: Message("未找到请求的资源。", "The requested resource was not found."),
-    ErrorCode.METHOD_NOT_ALLOWED: Message(
-        "此地址不支持该请求方法。", "This method is not allowed for this address."
-    ),
-    ErrorCode.NOT_ACCEPTABLE: Message(
-        "无法以请求的格式返回结果。", "The result cannot be returned in the requested format."
-    ),
-    ErrorCode.CONFLICT: Message(
-        "请求与服务器上的当前数据冲突。", "The request conflicts with the data on the server."
-    ),
-    ErrorCode.PRECONDITION_FAILED: Message(
-        "数据已被他人修改，请刷新后重试。",
-        "The data was changed by someone else; reload and try again.",
-    ),
-    ErrorCode.PAYLOAD_TOO_LARGE: Message("请求体过大。", "The request body is too large."),
-    ErrorCode.UNSUPPORTED_MEDIA_TYPE: Message(
-        "不支持该内容类型。", "This content type is not supported."
-    ),
-    ErrorCode.PRECONDITION_REQUIRED: Message(
-        "此请求必须带 If-Match 请求头。", "This request must carry an If-Match header."
-    ),
-    ErrorCode.TOO_MANY_REQUESTS: Message(
-        "请求过于频繁，请稍后再试。", "Too many requests; try again later."
-    ),
-    ErrorCode.INTERNAL_ERROR: Message(
-        "服务器内部错误，请稍后再试。", "Internal server error; try again later."
-    ),
-    ErrorCode.SERVICE_UNAVAILABLE: Message(
-        "服务暂时不可用，请稍后再试。", "The service is unavailable; try again later."
-    ),
-    ErrorCode.DATABASE_UNAVAILABLE: Message("数据库暂时不可用。", "The database is unavailable."),
-    ErrorCode.PWA_NOT_BUILT: Message(
-        "前端应用尚未构建：请在项目根目录运行 make pwa。",
-        "The PWA has not been built: run `make pwa` in the project root.",
-    ),
-    ErrorCode.IDEMPOTENCY_CONFLICT: Message(
-        "该编号已用于内容不同的记录：同一记录重发时内容必须相同。",
-        "This id was already used for different content: a replay must carry the same content.",
-    ),
-    ErrorCode.EVIDENCE_HASH_MISMATCH: Message(
-        "文件内容与声明的 SHA-256 不一致，文件可能在传输中损坏，请重新上传。",
-        "The file does not match its declared SHA-256; it may have been damaged in transit.",
-    ),
-    ErrorCode.UNSUPPORTED_FILE_TYPE: Message(
-        "不支持该文件类型（按内容识别）。", "This file type is not supported (detected by content)."
-    ),
-    ErrorCode.INVALID_IMAGE: Message(
-        "图片无法读取：文件不完整或已损坏。", "The image cannot be read: truncated or damaged."
-    ),
-    ErrorCode.IMAGE_TOO_LARGE: Message(
-        "图片过大（像素数或解码所需内存超出限制），拒绝处理。",
-        "The image is too large to process (too many pixels, or too much memory to decode).",
-    ),
-    ErrorCode.IMAGE_DECODER_BUSY: Message(
-        "服务器正在处理其他图片，请稍后自动重试。",
-        "The server is busy processing other images; the upload will be retried.",
-    ),
-    ErrorCode.INVALID_TRANSITION: Message(
-        "当前状态下不能执行此操作。", "This action is not possible in the current state."
-    ),
-    ErrorCode.CONFLICT_OF_INTEREST: Message(
-        "参加过本次审查的人员不得复核或作出认证决定。",
-        "Someone who was on this audit team may not review or decide it.",
-    ),
-    ErrorCode.CSRF_FAILED: Message(
-        "缺少或无效的 CSRF 令牌，请刷新页面后重试。",
-        "Missing or invalid CSRF token; reload the page and try again.",
-    ),
-    ErrorCode.ACCOUNT_LOCKED: Message(
-        "登录失败次数过多，账号暂时锁定，请稍后再试。",
-        "Too many failed sign-ins: the account is locked for a while.",
-    ),
-    ErrorCode.SIGN_IN_THROTTLED: Message(
-        "此账号近期有大量来自其他地址的登录失败，为保护账号，登录已放慢，请稍后再试。"
-        "如非本人操作，请联系管理员。",
-        "This account has had many failed sign-ins from other addresses lately; to protect it, "
-        "sign-in is slowed down. Try again shortly, and tell an administrator if this was not you.",
-    ),
-    ErrorCode.DEVICE_REVOKED: Message(
-        "该设备的授权已撤销，请重新配对。", "This device's access was revoked; pair it again."
-    ),
-    ErrorCode.SCHEME_INVALID: Message("认证方案文件无效。", "The scheme file is invalid."),
-    ErrorCode.INCOMPLETE_BODY: Message(
-        "上传中断：服务器收到的内容少于声明的长度，请用同一编号重新上传。",
-        "The upload was cut off before its announced length; send it again under the same id.",
-    ),
-    ErrorCode.ASSIGNMENT_ALREADY_RECORDED: Message(
-        "这项走访任务已有一条测评记录（可能来自另一台手机）。",
-        "This assignment is already recorded by another evaluation (perhaps from another phone).",
-    ),
-    ErrorCode.MISSING_EVIDENCE: Message(
-        "测评引用的照片或文件尚未上传：请先上传，再提交测评。",
-        "The evaluation cites evidence that has not been uploaded: upload it first.",
-    ),
-    ErrorCode.SURVEY_NOT_OPEN: Message("本次调查尚未开始。", "This survey has not opened yet."),
-    ErrorCode.SURVEY_CLOSED: Message(
-        "本次调查已结束，不再接受答卷。", "This survey has closed and takes no more answers."
-    ),
-    ErrorCode.ALREADY_ANSWERED: Message(
-        "此设备已提交过本次调查的答卷，每台设备只能提交一次。",
-        "This device already answered this survey; each device answers once.",
-    ),
-    ErrorCode.ONE_TIME_CODE_INVALID: Message(
-        "调查码无效或已被使用。", "The survey code is invalid or was already used."
-    ),
-    ErrorCode.CONTACT_UNREADABLE: Message(
-        "联系方式无法解密（密钥已更换或数据被改动）。",
-        "The contact number cannot be decrypted (the key changed or the data was altered).",
-    ),
-}
 
 
 class ApiError(Exception):
@@ -215,11 +33,21 @@ class ApiError(Exception):
 
     Subclasses fix ``code`` and ``status``; ``message`` defaults to the catalogue entry in the
     request's language; ``details`` carries structured data for clients (field errors, limits).
+
+    Each class with a code of its own declares ``data_fields``, the keys its ``details`` may
+    carry (Zulip's ``JsonableError.data_fields``): a client that knows the code knows what to
+    read. They are given as keyword arguments (``AccountLocked(retry_after_seconds=30)``) or in
+    ``details``; ``tests/test_errors.py`` checks every place that raises one against the list.
+    The generic codes (``GENERIC``: VALIDATION_ERROR's field → messages map, FORBIDDEN,
+    NOT_FOUND, CONFLICT, BAD_REQUEST) carry free-form details for people: a case the app acts on
+    gets its own class and code instead.
     """
 
     #: Defaults for the class; an instance may refine them (``ApiError(code=..., status=...)``).
     code: ErrorCode = ErrorCode.INTERNAL_ERROR
     status: HTTPStatus = HTTPStatus.INTERNAL_SERVER_ERROR
+    #: The keys of ``details`` (see above); None for the generic codes' free-form details.
+    data_fields: ClassVar[tuple[str, ...] | None] = None
 
     def __init__(
         self,
@@ -229,13 +57,17 @@ class ApiError(Exception):
         code: ErrorCode | None = None,
         status: HTTPStatus | None = None,
         headers: Mapping[str, str] | None = None,
+        **data: Any,
     ) -> None:
+        unknown = sorted(set(data) - set(self.data_fields or ()))
+        if unknown:
+            raise TypeError(f"{type(self).__name__} declares no data field {unknown}")
         if code is not None:
             self.code = code
         if status is not None:
             self.status = status
         self.message = message
-        self.details: dict[str, Any] = dict(details or {})
+        self.details: dict[str, Any] = {**(details or {}), **data}
         #: Response headers the error asks for, e.g. ``Retry-After`` on a lockout (429).
         self.headers: dict[str, str] = dict(headers or {})
         super().__init__(f"{self.code}: {message or MESSAGES[self.code].en}")
@@ -247,6 +79,7 @@ class BadRequest(ApiError):
 
 
 class MalformedJson(ApiError):
+    data_fields = ("content_type",)
     code = ErrorCode.MALFORMED_JSON
     status = HTTPStatus.BAD_REQUEST
 
@@ -259,11 +92,13 @@ class ValidationFailed(ApiError):
 
 
 class AuthRequired(ApiError):
+    data_fields = ("reason",)
     code = ErrorCode.AUTH_REQUIRED
     status = HTTPStatus.UNAUTHORIZED
 
 
 class InvalidCredentials(ApiError):
+    data_fields = ()
     code = ErrorCode.INVALID_CREDENTIALS
     status = HTTPStatus.UNAUTHORIZED
 
@@ -283,19 +118,33 @@ class Conflict(ApiError):
     status = HTTPStatus.CONFLICT
 
 
+#: The generic codes: their details are free-form, for people (see ``ApiError``).
+GENERIC: tuple[type[ApiError], ...] = (
+    ApiError,
+    BadRequest,
+    ValidationFailed,
+    Forbidden,
+    NotFound,
+    Conflict,
+)
+
+
 class PayloadTooLarge(ApiError):
     """A body over an endpoint's own limit; ``details["max_bytes"]`` gives the limit."""
 
+    data_fields = ("max_bytes",)
     code = ErrorCode.PAYLOAD_TOO_LARGE
     status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
 
 
 class DatabaseUnavailable(ApiError):
+    data_fields = ("retry", "connection_lost")
     code = ErrorCode.DATABASE_UNAVAILABLE
     status = HTTPStatus.SERVICE_UNAVAILABLE
 
 
 class PwaNotBuilt(ApiError):
+    data_fields = ("pwa_dist",)
     code = ErrorCode.PWA_NOT_BUILT
     status = HTTPStatus.SERVICE_UNAVAILABLE
 
@@ -303,6 +152,7 @@ class PwaNotBuilt(ApiError):
 class PreconditionRequired(ApiError):
     """An edit without If-Match: offline replays must say which version they change."""
 
+    data_fields = ()
     code = ErrorCode.PRECONDITION_REQUIRED
     status = HTTPStatus.PRECONDITION_REQUIRED
 
@@ -310,6 +160,7 @@ class PreconditionRequired(ApiError):
 class PreconditionFailed(ApiError):
     """A stale edit: If-Match names a version that is no longer current."""
 
+    data_fields = ("current_version", "etag")
     code = ErrorCode.PRECONDITION_FAILED
     status = HTTPStatus.PRECONDITION_FAILED
 
@@ -317,26 +168,46 @@ class PreconditionFailed(ApiError):
 class IdempotencyConflict(ApiError):
     """A client id replayed with different content."""
 
+    data_fields = (
+        "id",
+        "evaluation_id",
+        "current_version",
+        "response_id",
+        "stored_sha256",
+    )
     code = ErrorCode.IDEMPOTENCY_CONFLICT
     status = HTTPStatus.CONFLICT
 
 
 class EvidenceHashMismatch(ApiError):
+    data_fields = ("declared_sha256", "received_sha256", "size_bytes")
     code = ErrorCode.EVIDENCE_HASH_MISMATCH
     status = HTTPStatus.UNPROCESSABLE_ENTITY
 
 
 class UnsupportedFileType(ApiError):
+    data_fields = ("accepted",)
     code = ErrorCode.UNSUPPORTED_FILE_TYPE
     status = HTTPStatus.UNSUPPORTED_MEDIA_TYPE
 
 
 class InvalidImage(ApiError):
+    data_fields = ("reason", "media_type")
     code = ErrorCode.INVALID_IMAGE
     status = HTTPStatus.UNPROCESSABLE_ENTITY
 
 
 class ImageTooLarge(ApiError):
+    data_fields = (
+        "reason",
+        "width",
+        "height",
+        "max_pixels",
+        "mode",
+        "bytes_per_pixel",
+        "estimated_bytes",
+        "max_decode_bytes",
+    )
     code = ErrorCode.IMAGE_TOO_LARGE
     status = HTTPStatus.UNPROCESSABLE_ENTITY
 
@@ -344,26 +215,46 @@ class ImageTooLarge(ApiError):
 class ImageDecoderBusy(ApiError):
     """Every image decode slot of the process stayed busy: retry after ``Retry-After``."""
 
+    data_fields = ("decode_slots", "retry_after_seconds")
     code = ErrorCode.IMAGE_DECODER_BUSY
     status = HTTPStatus.SERVICE_UNAVAILABLE
 
 
 class InvalidTransition(ApiError):
+    data_fields = (
+        "reason",
+        "status",
+        "action",
+        "allowed",
+        "assignment_status",
+        "engagement_status",
+        "closes_at",
+        "questions",
+        "responses",
+        "sites",
+        # On-site records (backend/onsite): the record kind, the rater pair and its record.
+        "kind",
+        "pair",
+        "record_id",
+    )
     code = ErrorCode.INVALID_TRANSITION
     status = HTTPStatus.CONFLICT
 
 
 class ConflictOfInterest(ApiError):
+    data_fields = ("engagement_id",)
     code = ErrorCode.CONFLICT_OF_INTEREST
     status = HTTPStatus.FORBIDDEN
 
 
 class CsrfFailed(ApiError):
+    data_fields = ("reason", "header")
     code = ErrorCode.CSRF_FAILED
     status = HTTPStatus.FORBIDDEN
 
 
 class AccountLocked(ApiError):
+    data_fields = ("retry_after_seconds",)
     code = ErrorCode.ACCOUNT_LOCKED
     status = HTTPStatus.TOO_MANY_REQUESTS
 
@@ -371,21 +262,25 @@ class AccountLocked(ApiError):
 class SignInThrottled(ApiError):
     """An account under a distributed guessing attack: one try per interval from new addresses."""
 
+    data_fields = ("retry_after_seconds",)
     code = ErrorCode.SIGN_IN_THROTTLED
     status = HTTPStatus.TOO_MANY_REQUESTS
 
 
 class TooManyRequests(ApiError):
+    data_fields = ("reason", "retry_after_seconds")
     code = ErrorCode.TOO_MANY_REQUESTS
     status = HTTPStatus.TOO_MANY_REQUESTS
 
 
 class DeviceRevoked(ApiError):
+    data_fields = ()
     code = ErrorCode.DEVICE_REVOKED
     status = HTTPStatus.UNAUTHORIZED
 
 
 class SchemeInvalid(ApiError):
+    data_fields = ("problems", "scheme_version_id")
     code = ErrorCode.SCHEME_INVALID
     status = HTTPStatus.UNPROCESSABLE_ENTITY
 
@@ -397,6 +292,7 @@ class IncompleteBody(ApiError):
     ``content_length``, ``received_bytes``.
     """
 
+    data_fields = ("reason", "content_length", "received_bytes")
     code = ErrorCode.INCOMPLETE_BODY
     status = HTTPStatus.BAD_REQUEST
 
@@ -409,6 +305,7 @@ class AssignmentAlreadyRecorded(ApiError):
     is still editable (draft, returned); otherwise another phone's visit counts (docs/sync.md).
     """
 
+    data_fields = ("reason", "evaluation_id", "evaluation_status")
     code = ErrorCode.ASSIGNMENT_ALREADY_RECORDED
     status = HTTPStatus.CONFLICT
 
@@ -420,26 +317,31 @@ class MissingEvidence(ApiError):
     errors of VALIDATION_ERROR read).
     """
 
+    data_fields = ("missing_evidence", "evidence")
     code = ErrorCode.MISSING_EVIDENCE
     status = HTTPStatus.UNPROCESSABLE_ENTITY
 
 
 class SurveyNotOpen(ApiError):
+    data_fields = ("opens_at",)
     code = ErrorCode.SURVEY_NOT_OPEN
     status = HTTPStatus.CONFLICT
 
 
 class SurveyClosed(ApiError):
+    data_fields = ("closes_at",)
     code = ErrorCode.SURVEY_CLOSED
     status = HTTPStatus.GONE
 
 
 class AlreadyAnswered(ApiError):
+    data_fields = ()
     code = ErrorCode.ALREADY_ANSWERED
     status = HTTPStatus.CONFLICT
 
 
 class OneTimeCodeInvalid(ApiError):
+    data_fields = ("reason",)
     code = ErrorCode.ONE_TIME_CODE_INVALID
     status = HTTPStatus.FORBIDDEN
 
@@ -447,7 +349,114 @@ class OneTimeCodeInvalid(ApiError):
 class ContactUnreadable(ApiError):
     """Stored contact data that the configured key cannot open: a state to fix, not a bug."""
 
+    data_fields = ("response_id", "key_id")
     code = ErrorCode.CONTACT_UNREADABLE
+    status = HTTPStatus.CONFLICT
+
+
+class FileIncomplete(ApiError):
+    """What the file of an engagement still lacks (``missing``: checklist keys) (CQC §6.1)."""
+
+    data_fields = ("engagement_id", "missing")
+    code = ErrorCode.FILE_INCOMPLETE
+    status = HTTPStatus.CONFLICT
+
+
+class ChecklistIncomplete(ApiError):
+    """The checklist lines the reviewer did not confirm (``unconfirmed``)."""
+
+    data_fields = ("unconfirmed",)
+    code = ErrorCode.CHECKLIST_INCOMPLETE
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class ReviewRequired(ApiError):
+    data_fields = ("engagement_id", "conclusion")
+    code = ErrorCode.REVIEW_REQUIRED
+    status = HTTPStatus.CONFLICT
+
+
+class AlreadyDecided(ApiError):
+    data_fields = ("engagement_id", "approved")
+    code = ErrorCode.ALREADY_DECIDED
+    status = HTTPStatus.CONFLICT
+
+
+class DecisionNotSupported(ApiError):
+    """Approval asked where the scheme's decision rows (§5.3) give "not certified"."""
+
+    data_fields = ("outcome", "explanation")
+    code = ErrorCode.DECISION_NOT_SUPPORTED
+    status = HTTPStatus.CONFLICT
+
+
+class NotApproved(ApiError):
+    data_fields = ("engagement_id",)
+    code = ErrorCode.NOT_APPROVED
+    status = HTTPStatus.CONFLICT
+
+
+class CertificateExists(ApiError):
+    data_fields = ("certificate_id", "number")
+    code = ErrorCode.CERTIFICATE_EXISTS
+    status = HTTPStatus.CONFLICT
+
+
+class NonconformityStage(ApiError):
+    """The action does not fit the nonconformity's stage (``allowed``: the stages it fits)."""
+
+    data_fields = ("nonconformity_id", "stage", "action", "allowed")
+    code = ErrorCode.NONCONFORMITY_STAGE
+    status = HTTPStatus.CONFLICT
+
+
+class NonconformityAnswerIncomplete(ApiError):
+    """An answer lacks what moving to ``answered`` needs (``missing``: correction, evidence)."""
+
+    data_fields = ("nonconformity_id", "missing")
+    code = ErrorCode.NONCONFORMITY_ANSWER_INCOMPLETE
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class NonconformityVerificationIncomplete(ApiError):
+    """A verification lacks what closing needs (``missing``: method, verification, rejudged,
+    equivalent_reason)."""
+
+    data_fields = ("nonconformity_id", "missing")
+    code = ErrorCode.NONCONFORMITY_VERIFICATION_INCOMPLETE
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class NonconformityRejudgementAboveCap(ApiError):
+    """§5.2.3.1: re-judged above the scheme's cap for rectified clauses (基本符合)."""
+
+    data_fields = ("nonconformity_id", "judgement", "cap", "allowed")
+    code = ErrorCode.NONCONFORMITY_REJUDGEMENT_ABOVE_CAP
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class ExportIncomplete(ApiError):
+    """An evidence original the records cite is missing from storage: no partial file."""
+
+    data_fields = ("evidence_id",)
+    code = ErrorCode.EXPORT_INCOMPLETE
+    status = HTTPStatus.CONFLICT
+
+
+class RecertificationWindow(ApiError):
+    """§8: ``reason`` is ``not_open_yet`` (before ``apply_from``) or ``new_application`` (after
+    ``finish_by``: the client applies anew)."""
+
+    data_fields = ("reason", "apply_from", "finish_by")
+    code = ErrorCode.RECERTIFICATION_WINDOW
+    status = HTTPStatus.CONFLICT
+
+
+class CertificateEnded(ApiError):
+    """The certificate's status (``withdrawn`` or ``expired``) allows no more surveillance."""
+
+    data_fields = ("certificate_status",)
+    code = ErrorCode.CERTIFICATE_ENDED
     status = HTTPStatus.CONFLICT
 
 

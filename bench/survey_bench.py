@@ -31,7 +31,6 @@ import random
 import re
 import secrets
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -48,6 +47,7 @@ from bench.harness import (  # noqa: E402 - after the path is set up
     cpu_report,
     gunicorn,
     load_average,
+    load_demo,
     percentile,
 )
 
@@ -240,9 +240,7 @@ def report(name: str, stats: Stats, elapsed: float) -> None:
 
 def seed(env: dict[str, str]) -> list[str]:
     """Migrate and load the demo data: its open campaign answers at /s/demo and /s/demo2."""
-    fieldcert = str(ROOT / ".venv/bin/fieldcert")
-    subprocess.run([fieldcert, "db", "upgrade"], env=env, check=True)
-    subprocess.run([fieldcert, "demo", "load"], env=env, check=True, stdout=subprocess.DEVNULL)
+    load_demo(env)
     return ["demo", "demo2"]
 
 

@@ -14,40 +14,13 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # The URL without its password, for messages.
 shown_url() { sed -E 's#(://[^:/@]+):[^@]*@#\1:***@#' <<<"$1"; }
 
-# Debian packages the browser tests need: Chromium, and a CJK font (without one, Chinese text in
-# the test screenshots is drawn as empty boxes). Installed with apt when missing (root, or sudo).
-have_cjk_font() { command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh family 2>/dev/null)" ]; }
-
-ensure_chromium() {
-    local -a missing=()
-    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-    command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)
-    have_cjk_font || missing+=(fonts-noto-cjk)
-    if [ "${#missing[@]}" -eq 0 ]; then
-        return
-    fi
-    echo "missing for the browser tests: ${missing[*]}; installing Debian's packages"
-    local -a sudo=()
-    if [ "$(id -u)" -ne 0 ]; then
-        command -v sudo >/dev/null 2>&1 ||
-            die "${missing[*]} missing and installing needs root: run 'apt-get install ${missing[*]}' as root"
-        sudo=(sudo)
-    fi
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q ||
-        die "apt-get update failed: install ${missing[*]} by hand ('apt-get install ${missing[*]}')"
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" ||
-        die "apt-get install ${missing[*]} failed: install them by hand"
-    command -v chromium >/dev/null 2>&1 || die "chromium still not on PATH after installing it"
-    have_cjk_font || die "no CJK font after installing fonts-noto-cjk (fc-list :lang=zh is empty)"
-}
-
 step "PWA unit tests (npm test)"
 # `make pwa` installs node_modules when it builds; a tree built earlier may have lost them.
 [ -d pwa/node_modules ] || (cd pwa && npm ci)
 (cd pwa && npm test)
 
-step "Chromium and a CJK font for the browser tests"
-ensure_chromium
+step "Debian packages: Pango, HarfBuzz-subset and Noto CJK (PDF reports), Chromium (browser tests)"
+bash scripts/system-packages.sh reports browser
 chromium --version
 fc-list :lang=zh family | sort -u | head -n 3 || true
 

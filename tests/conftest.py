@@ -19,29 +19,12 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from backend import create_app
 from backend.auth.limits import current_limits
+from backend.config import VARIABLES
 from backend.extensions import db
 from backend.push import services as push_services
 from tests.auth.client import CsrfClient
 from tests.database import app_config, chosen_database_url, fresh_database
 from tests.offline_dns import default_resolver
-
-#: Settings read from the environment: cleared so a developer's shell cannot leak into tests.
-_APP_ENV_VARS = (
-    "DATABASE_URL",
-    "SECRET_KEY",
-    "FIELDCERT_ENV",
-    "FIELDCERT_INSTANCE_DIR",
-    "FIELDCERT_STORAGE_DIR",
-    "FIELDCERT_TRUSTED_PROXIES",
-    "MAX_CONTENT_LENGTH",
-    "PWA_DIST",
-    "REDIS_URL",
-    "SESSION_COOKIE_SECURE",
-    "FIELDCERT_IMAGE_DECODE_MAX_MIB",
-    "FIELDCERT_IMAGE_DECODE_SLOTS",
-    "FIELDCERT_IMAGE_DECODE_WAIT_SECONDS",
-    "FIELDCERT_ALLOW_LOCAL_LIMITS",
-)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -55,10 +38,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session", autouse=True)
 def _hermetic_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """No setting from the developer's shell; instance files in a temporary folder; push
-    endpoint names resolved from a table, never by DNS (tests/offline_dns.py)."""
+    """No setting from the developer's shell (none of the variables backend.config reads);
+    instance files in a temporary folder; push endpoint names resolved from a table, never by
+    DNS (tests/offline_dns.py)."""
     with pytest.MonkeyPatch.context() as mp:
-        for name in _APP_ENV_VARS:
+        for name in VARIABLES:
             mp.delenv(name, raising=False)
         mp.setenv("FIELDCERT_INSTANCE_DIR", str(tmp_path_factory.mktemp("instance")))
         mp.setitem(push_services.DEFAULTS, "FIELDCERT_PUSH_RESOLVER", default_resolver)

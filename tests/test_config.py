@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+import re
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,7 +14,9 @@ from backend import create_app
 from backend.config import (
     DEFAULT_MAX_CONTENT_LENGTH,
     REPO_ROOT,
+    VARIABLES,
     ConfigError,
+    load_server_settings,
     load_settings,
     normalise_database_url,
 )
@@ -160,3 +165,96 @@ def test_image_decoding_settings_are_read_and_checked(tmp_path: Path) -> None:
     ):
         with pytest.raises(ConfigError, match=name):
             load_settings({**base, name: value})
+
+
+class _Recording(dict[str, str]):
+    """An environment that notes every variable asked for."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        super().__init__(values)
+        self.asked: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.asked.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: str) -> str:
+        self.asked.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        self.asked.add(str(key))
+        return super().__contains__(key)
+
+
+def test_variables_names_every_variable_the_settings_read(tmp_path: Path) -> None:
+    environ = _Recording({"FIELDCERT_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "k" * 64})
+    load_settings(environ)
+    load_server_settings(environ)
+    assert environ.asked == set(VARIABLES)
+    assert len(VARIABLES) == len(set(VARIABLES))
+
+
+def _readme_variables() -> list[str]:
+    """The first column of every README table headed ``| variable | default | meaning |``."""
+    names: list[str] = []
+    in_table = False
+    for line in (REPO_ROOT / "README.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("| variable | default | meaning |"):
+            in_table = True
+        elif not line.startswith("|"):
+            in_table = False
+        elif in_table and (match := re.match(r"\| `([A-Z0-9_]+)` \|", line)):
+            names.append(match.group(1))
+    return names
+
+
+def test_the_readme_lists_every_setting_once() -> None:
+    listed = _readme_variables()
+    assert len(listed) == len(set(listed))
+    assert sorted(listed) == sorted(VARIABLES)
+
+
+def test_no_module_but_config_reads_the_environment() -> None:
+    readers = []
+    names = {"environ", "getenv", "environb"}
+    for path in sorted((REPO_ROOT / "backend").rglob("*.py")):
+        if path == REPO_ROOT / "backend" / "config.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            reads = (
+                isinstance(node, ast.Attribute)
+                and node.attr in names
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "os"
+            ) or (
+                isinstance(node, ast.ImportFrom)
+                and node.module == "os"
+                and bool({a.name for a in node.names} & names)
+            )
+            if reads:
+                readers.append(f"{path.relative_to(REPO_ROOT)}:{getattr(node, 'lineno', 0)}")
+    assert readers == []
+
+
+def test_feature_settings_reach_the_flask_config(tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "FIELDCERT_INSTANCE_DIR": str(tmp_path),
+            "SECRET_KEY": "k" * 64,
+            "FIELDCERT_MAX_EVIDENCE_BYTES": "1000",
+            "FIELDCERT_VAPID_SUBJECT": "mailto:ops@example.cn",
+            "FIELDCERT_SURVEY_RATE_LIMIT": "3 per minute",
+            "FIELDCERT_PUBLIC_URL": "https://survey.example.cn",
+            "FIELDCERT_BENCH_FLOOR": "true",
+        }
+    )
+    config = settings.flask_config()
+    assert config["FIELDCERT_MAX_EVIDENCE_BYTES"] == 1000
+    assert config["FIELDCERT_MAX_IMAGE_PIXELS"] is None  # the evidence feature's default
+    assert config["FIELDCERT_VAPID_SUBJECT"] == "mailto:ops@example.cn"
+    assert config["FIELDCERT_SURVEY_RATE_LIMIT"] == "3 per minute"
+    assert config["FIELDCERT_PUBLIC_URL"] == "https://survey.example.cn"
+    assert config["FIELDCERT_BENCH_FLOOR"] is False  # only the exact value "1"
+    with pytest.raises(ConfigError, match="FIELDCERT_MAX_IMAGE_PIXELS"):
+        load_settings({"FIELDCERT_INSTANCE_DIR": str(tmp_path), "FIELDCERT_MAX_IMAGE_PIXELS": "0"})

@@ -17,6 +17,7 @@ from backend.cli import main
 from backend.clients.models import CertificationUnit, Client, Datum, Site
 from backend.demo import (
     DEMO_CLIENT,
+    DEMO_ENGAGEMENT,
     DEMO_LOGINS,
     DEMO_ORGANISATION,
     DEMO_SITES,
@@ -170,7 +171,9 @@ def test_demo_load_plans_a_client_with_a_unit_and_two_sites(db_session: Session)
 def test_demo_load_plans_an_engagement_the_demo_reviewer_may_review(db_session: Session) -> None:
     load_demo_data(db_session)
 
-    engagement = db_session.scalars(sa.select(Engagement)).one()
+    engagement = db_session.scalars(
+        sa.select(Engagement).where(Engagement.title == DEMO_ENGAGEMENT)
+    ).one()
     scheme = db_session.get_one(SchemeVersion, engagement.scheme_version_id)
     assert scheme.scheme_id == "cts-tbsc034-2026"
     assert engagement.modes == ["A", "B", "E"]

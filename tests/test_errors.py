@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import logging
 from collections.abc import Callable
 from http import HTTPStatus
+from pathlib import Path
 
 import flask_smorest
 import pytest
@@ -15,6 +17,7 @@ from flask.testing import FlaskClient
 from flask_smorest.exceptions import NotModified
 from werkzeug.test import TestResponse
 
+from backend import errors
 from backend.errors import MESSAGES, ApiError, ErrorCode
 from backend.extensions import db
 
@@ -227,3 +230,78 @@ def test_a_lost_database_connection_answers_503_and_the_next_request_reconnects(
     again = client.get("/api/test/backend-pid")
     assert again.status_code == 200
     assert again.get_json()["pid"] != pid
+
+
+# ------------------------------------------------------------------ declared detail fields
+
+
+def _error_classes() -> list[type[errors.ApiError]]:
+    return [
+        value
+        for value in vars(errors).values()
+        if isinstance(value, type) and issubclass(value, errors.ApiError)
+    ]
+
+
+def test_every_specific_error_declares_its_detail_fields() -> None:
+    undeclared = [
+        cls.__name__
+        for cls in _error_classes()
+        if cls not in errors.GENERIC and "data_fields" not in vars(cls)
+    ]
+    assert undeclared == []
+    assert all(cls.data_fields is None for cls in errors.GENERIC)
+
+
+def test_detail_fields_are_given_as_arguments() -> None:
+    error = errors.AccountLocked(retry_after_seconds=30, headers={"Retry-After": "30"})
+    assert error.details == {"retry_after_seconds": 30}
+    with pytest.raises(TypeError, match="declares no data field"):
+        errors.AccountLocked(seconds=30)
+
+
+def _raised_details(root: Path) -> list[tuple[str, str, set[str] | None]]:
+    """(place, error class, the details keys given; None when not a literal) of every
+    construction of a declared error class under ``root``."""
+    declared = {cls.__name__ for cls in _error_classes() if cls.data_fields is not None}
+    found: list[tuple[str, str, set[str] | None]] = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            if name not in declared:
+                continue
+            place = f"{path.relative_to(root.parent)}:{node.lineno}"
+            keys: set[str] | None = {kw.arg for kw in node.keywords if kw.arg} - {
+                "details",
+                "headers",
+                "code",
+                "status",
+            }
+            for kw in node.keywords:
+                if kw.arg == "details":
+                    if isinstance(kw.value, ast.Dict) and all(
+                        isinstance(k, ast.Constant) for k in kw.value.keys
+                    ):
+                        assert keys is not None
+                        keys |= {str(k.value) for k in kw.value.keys if isinstance(k, ast.Constant)}
+                    else:
+                        keys = None
+            if len(node.args) > 1:
+                keys = None
+            found.append((place, str(name), keys))
+    return found
+
+
+def test_every_raise_uses_only_declared_detail_fields() -> None:
+    backend = Path(errors.__file__).resolve().parent
+    fields = {cls.__name__: set(cls.data_fields or ()) for cls in _error_classes()}
+    raised = _raised_details(backend)
+    assert len(raised) > 50
+    wrong = [
+        (place, name, sorted(keys - fields[name]) if keys is not None else "not a literal")
+        for place, name, keys in raised
+        if keys is None or not keys <= fields[name]
+    ]
+    assert wrong == []

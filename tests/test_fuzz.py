@@ -22,9 +22,9 @@ from flask import Flask
 from hypothesis import HealthCheck, Phase, given, settings
 
 from backend import create_app
-from backend.auth.access import DEVICE_TOKEN_PREFIX, hash_device_token
 from backend.demo import load_demo_data
 from backend.devices.models import Device
+from backend.devices.tokens import DEVICE_TOKEN_PREFIX, hash_device_token
 from backend.extensions import db
 from backend.users.models import Role, User
 from tests.database import app_config, fresh_database

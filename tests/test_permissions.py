@@ -41,10 +41,23 @@ PUBLIC = "public"
 #: Security-critical endpoints and who may call them (DOMAIN.md "Who uses the product").
 CRITICAL: dict[tuple[str, str], frozenset[Role] | str] = {
     ("get", "/api/audit"): frozenset({Role.ADMIN}),
+    # Background jobs (issue 13): queue depth and failures, for administrators.
+    ("get", "/api/admin/jobs"): frozenset({Role.ADMIN}),
     ("get", "/api/users"): frozenset({Role.ADMIN}),
     ("post", "/api/users"): frozenset({Role.ADMIN}),
     ("patch", "/api/users/{user_id}"): frozenset({Role.ADMIN}),
     ("post", "/api/users/{user_id}/unlock"): frozenset({Role.ADMIN}),
+    ("post", "/api/users/{user_id}/password-reset"): frozenset({Role.ADMIN}),
+    # The certification body's settings (issue 10): everyone reads, administrators change.
+    ("get", "/api/organisation"): frozenset(Role),
+    ("patch", "/api/organisation"): frozenset({Role.ADMIN}),
+    ("put", "/api/organisation/logo"): frozenset({Role.ADMIN}),
+    ("delete", "/api/organisation/logo"): frozenset({Role.ADMIN}),
+    ("post", "/api/organisation/certificate-number-preview"): frozenset({Role.ADMIN}),
+    # Which scheme version new engagements start from: the scheme managers' call (and admins').
+    ("put", "/api/schemes/{scheme_version_id}/current"): frozenset(
+        {Role.ADMIN, Role.SCHEME_MANAGER}
+    ),
     ("get", "/api/auth/sessions"): frozenset(Role),
     ("delete", "/api/auth/sessions/{session_id}"): frozenset(Role),
     ("get", "/api/health"): PUBLIC,
@@ -85,8 +98,120 @@ CRITICAL: dict[tuple[str, str], frozenset[Role] | str] = {
     ("get", "/api/survey-campaigns/{campaign_id}/export.csv"): frozenset(
         {Role.ADMIN, Role.TEAM_LEADER, Role.AUDITOR, Role.REVIEWER}
     ),
+    ("post", "/api/survey-campaigns/{campaign_id}/exports"): frozenset(
+        {Role.ADMIN, Role.TEAM_LEADER, Role.AUDITOR, Role.REVIEWER}
+    ),
     ("get", "/api/survey-campaigns/{campaign_id}/analysis"): frozenset(
         {Role.ADMIN, Role.TEAM_LEADER, Role.AUDITOR, Role.REVIEWER, Role.CLIENT_USER}
+    ),
+    # Issue 12: the certification file holds every record, GPS track and evidence original:
+    # administrators, team leaders and reviewers (further narrowed per engagement); the CNCA
+    # monthly sheets are the body's administrators' reporting.
+    ("get", "/api/engagements/{engagement_id}/export.zip"): frozenset(
+        {Role.ADMIN, Role.TEAM_LEADER, Role.REVIEWER}
+    ),
+    ("get", "/api/cnca/{month}/{sheet}.xlsx"): frozenset({Role.ADMIN}),
+    # Reports (issue 10): the staff who read the scores, not client users (integrity flags).
+    ("get", "/api/engagements/{engagement_id}/report.pdf"): frozenset(
+        {Role.TEAM_LEADER, Role.AUDITOR, Role.REVIEWER}
+    ),
+    # The engagement page (issue 10): the overview computes the open integrity flags (the same
+    # readers as the report); the radar chart shows the scores (the readers of the scores).
+    ("get", "/api/engagements/{engagement_id}/overview"): frozenset(
+        {Role.TEAM_LEADER, Role.AUDITOR, Role.REVIEWER}
+    ),
+    ("get", "/api/engagements/{engagement_id}/charts/radar.svg"): frozenset(
+        {Role.ADMIN, Role.TEAM_LEADER, Role.AUDITOR, Role.REVIEWER, Role.CLIENT_USER}
+    ),
+    # Application and planning (CQC rule §4, §5.1): the body plans, the client confirms the plan
+    # in the portal, and the portal is the client's alone.
+    ("post", "/api/applications/{application_id}/review"): frozenset(
+        {Role.ADMIN, Role.TEAM_LEADER}
+    ),
+    ("patch", "/api/engagements/{engagement_id}/plan"): frozenset({Role.TEAM_LEADER}),
+    ("post", "/api/engagements/{engagement_id}/plan/issue"): frozenset({Role.TEAM_LEADER}),
+    ("post", "/api/engagements/{engagement_id}/document-reviews"): frozenset({Role.TEAM_LEADER}),
+    # The document review recorded on the phone, offline, by the audit team (issue 11, §5.1.4).
+    ("put", "/api/engagements/{engagement_id}/document-reviews/{review_id}"): frozenset(
+        {Role.TEAM_LEADER, Role.AUDITOR}
+    ),
+    ("post", "/api/portal/plans/{engagement_id}/confirm"): frozenset({Role.CLIENT_USER}),
+    ("get", "/api/portal/engagements"): frozenset({Role.CLIENT_USER}),
+    # Issue 9 C10: team leaders plan teams from the directory (no email addresses); the
+    # administrator reads scores and results (they name no evaluator and carry no GPS).
+    ("get", "/api/users/directory"): frozenset({Role.ADMIN, Role.TEAM_LEADER}),
+    ("get", "/api/engagements/{engagement_id}/scores"): frozenset(
+        {Role.ADMIN, Role.TEAM_LEADER, Role.AUDITOR, Role.REVIEWER, Role.CLIENT_USER}
+    ),
+    ("get", "/api/engagements/{engagement_id}/results"): frozenset(
+        {Role.ADMIN, Role.TEAM_LEADER, Role.AUDITOR, Role.REVIEWER, Role.CLIENT_USER}
+    ),
+    # Nonconformities (issue 12, §5.2.3.1): the audit team opens and verifies, the client's users
+    # answer (with evidence through their own upload), results readers read; never shoppers.
+    ("get", "/api/engagements/{engagement_id}/nonconformities"): frozenset(
+        {Role.ADMIN, Role.TEAM_LEADER, Role.AUDITOR, Role.REVIEWER, Role.CLIENT_USER}
+    ),
+    ("post", "/api/engagements/{engagement_id}/nonconformities"): frozenset(
+        {Role.TEAM_LEADER, Role.AUDITOR}
+    ),
+    ("get", "/api/nonconformities/{nc_id}"): frozenset(
+        {Role.ADMIN, Role.TEAM_LEADER, Role.AUDITOR, Role.REVIEWER, Role.CLIENT_USER}
+    ),
+    ("post", "/api/nonconformities/{nc_id}/answer"): frozenset({Role.CLIENT_USER}),
+    ("post", "/api/nonconformities/{nc_id}/verify"): frozenset({Role.TEAM_LEADER, Role.AUDITOR}),
+    ("put", "/api/nonconformities/{nc_id}/evidence/{evidence_id}"): frozenset({Role.CLIENT_USER}),
+    ("get", "/api/portal/nonconformities"): frozenset({Role.CLIENT_USER}),
+    ("get", "/api/nonconformities/team"): frozenset({Role.TEAM_LEADER, Role.AUDITOR}),
+    # Certificates in the portal (issue 12): the client's own, for its users only.
+    ("get", "/api/portal/certificates"): frozenset({Role.CLIENT_USER}),
+    # The life of a certificate (issue 12, CQC §7–§9): the body decides extensions, extra
+    # surveillance and conclusions; the body and team leaders plan audits; staff read.
+    ("get", "/api/calendar"): frozenset(
+        {Role.ADMIN, Role.REVIEWER, Role.TEAM_LEADER, Role.AUDITOR}
+    ),
+    ("get", "/api/certificates/{certificate_id}/lifecycle"): frozenset(
+        {Role.ADMIN, Role.REVIEWER, Role.TEAM_LEADER, Role.AUDITOR}
+    ),
+    ("post", "/api/certificates/{certificate_id}/surveillances"): frozenset(
+        {Role.ADMIN, Role.TEAM_LEADER}
+    ),
+    ("post", "/api/certificates/{certificate_id}/recertification"): frozenset(
+        {Role.ADMIN, Role.TEAM_LEADER}
+    ),
+    ("post", "/api/certificates/{certificate_id}/surveillance-extension"): frozenset({Role.ADMIN}),
+    ("post", "/api/certificates/{certificate_id}/extra-surveillances"): frozenset({Role.ADMIN}),
+    ("post", "/api/certificate-audits/{engagement_id}/conclusion"): frozenset({Role.ADMIN}),
+    # Issue 11: the audit on site. The team records, the team leader reviews, reviewers read.
+    ("get", "/api/engagements/{engagement_id}/scores/input"): frozenset(
+        {Role.ADMIN, Role.TEAM_LEADER, Role.AUDITOR, Role.REVIEWER, Role.CLIENT_USER}
+    ),
+    ("put", "/api/onsite-records/{record_id}"): frozenset({Role.TEAM_LEADER, Role.AUDITOR}),
+    ("patch", "/api/onsite-records/{record_id}"): frozenset({Role.TEAM_LEADER, Role.AUDITOR}),
+    ("get", "/api/onsite-records/{record_id}"): frozenset(
+        {Role.TEAM_LEADER, Role.AUDITOR, Role.REVIEWER}
+    ),
+    ("get", "/api/onsite-records/{record_id}/versions"): frozenset(
+        {Role.TEAM_LEADER, Role.AUDITOR, Role.REVIEWER}
+    ),
+    ("post", "/api/onsite-records/{record_id}/review"): frozenset({Role.TEAM_LEADER}),
+    ("get", "/api/engagements/{engagement_id}/onsite-records"): frozenset(
+        {Role.TEAM_LEADER, Role.AUDITOR, Role.REVIEWER}
+    ),
+    ("post", "/api/engagements/{engagement_id}/timing-import"): frozenset(
+        {Role.TEAM_LEADER, Role.AUDITOR}
+    ),
+    # Two raters (seed 003): the team leader pairs; the raters (or the leader) reconcile.
+    ("put", "/api/rater-pairs/{pair_id}"): frozenset({Role.TEAM_LEADER}),
+    ("get", "/api/rater-pairs/{pair_id}"): frozenset({Role.TEAM_LEADER, Role.AUDITOR}),
+    ("put", "/api/rater-pairs/{pair_id}/reconciliation"): frozenset(
+        {Role.TEAM_LEADER, Role.AUDITOR}
+    ),
+    ("get", "/api/rater-pairs/agreement"): frozenset({Role.ADMIN, Role.TEAM_LEADER}),
+    ("get", "/api/engagements/{engagement_id}/onsite-form"): frozenset(
+        {Role.TEAM_LEADER, Role.AUDITOR}
+    ),
+    ("get", "/api/engagements/{engagement_id}/rater-pairs"): frozenset(
+        {Role.TEAM_LEADER, Role.AUDITOR}
     ),
 }
 

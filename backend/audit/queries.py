@@ -2,7 +2,8 @@
 
 Entries are never changed or deleted (database triggers refuse UPDATE and DELETE), so the id
 only grows: pages are cut by id (``before_id``), which stays correct while new entries arrive,
-unlike an offset.
+unlike an offset. The next page is also given as an opaque ``cursor`` (backend/paging.py), in the
+``X-Next-Cursor`` and ``Link`` headers like the other lists, bound to the filters it was made for.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from sqlalchemy.orm import Session
 
 from backend.audit.models import AuditEntry
 from backend.audit.services import record
-from backend.auth.access import Actor
-from backend.errors import Forbidden
+from backend.auth.actor import Actor
+from backend.errors import Forbidden, ValidationFailed
+from backend.paging import decode_cursor, encode_cursor, scope_of
+from backend.unit_of_work import flush_as_stored
 from backend.users.models import Role
 
 DEFAULT_PAGE_SIZE = 100
@@ -40,6 +43,8 @@ class AuditPage:
     items: Sequence[AuditEntry]
     #: Pass as ``before_id`` for the next (older) page; None on the last page.
     next_before_id: int | None
+    #: The same page boundary as an opaque cursor of these filters; None on the last page.
+    next_cursor: str | None = None
 
 
 def list_entries(
@@ -48,6 +53,7 @@ def list_entries(
     filters: AuditFilter,
     *,
     before_id: int | None = None,
+    cursor: str | None = None,
     limit: int = DEFAULT_PAGE_SIZE,
     ip: str | None = None,
 ) -> AuditPage:
@@ -59,6 +65,11 @@ def list_entries(
     if actor.role is not Role.ADMIN:
         raise Forbidden(details={"role": actor.role.value, "allowed": [Role.ADMIN.value]})
     limit = max(1, min(limit, MAX_PAGE_SIZE))
+    scope = scope_of("audit", actor.user.organisation_id, *_values(filters).values())
+    if cursor is not None:
+        if before_id is not None:
+            raise ValidationFailed(details={"cursor": ["send either cursor or before_id"]})
+        before_id = _cursor_id(cursor, scope)
     query = sa.select(AuditEntry).where(AuditEntry.organisation_id == actor.user.organisation_id)
     if filters.action is not None:
         query = query.where(AuditEntry.action == filters.action)
@@ -91,8 +102,20 @@ def list_entries(
         },
         ip=ip,
     )
-    session.commit()
-    return AuditPage(items=items, next_before_id=items[-1].id if len(rows) > limit else None)
+    flush_as_stored(session)
+    if len(rows) <= limit:
+        return AuditPage(items=items, next_before_id=None)
+    last = items[-1].id
+    return AuditPage(
+        items=items, next_before_id=last, next_cursor=encode_cursor(scope, [str(last)])
+    )
+
+
+def _cursor_id(cursor: str, scope: str) -> int:
+    (value,) = decode_cursor(cursor, scope, 1)
+    if value is None or not value.isdigit():
+        raise ValidationFailed(details={"cursor": ["not a cursor of this list"]})
+    return int(value)
 
 
 def _values(filters: AuditFilter) -> dict[str, object]:

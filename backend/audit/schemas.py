@@ -7,6 +7,7 @@ import marshmallow as ma
 from backend.api import Schema
 from backend.audit.queries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from backend.db import BIGINT_MAX
+from backend.paging import MAX_CURSOR_LENGTH, NEXT_CURSOR_HEADER
 
 
 class AuditQuerySchema(Schema):
@@ -29,6 +30,13 @@ class AuditQuerySchema(Schema):
         # audit_log.id is a BIGINT: a larger number is no id (and PostgreSQL refuses it).
         validate=ma.validate.Range(min=1, max=BIGINT_MAX),
         metadata={"description": "Entries older than this id: next_before_id of the last page."},
+    )
+    cursor = ma.fields.String(
+        validate=ma.validate.Length(min=1, max=MAX_CURSOR_LENGTH),
+        metadata={
+            "description": f"The next page: the `{NEXT_CURSOR_HEADER}` header of the previous "
+            "page (opaque, bound to the same filters; instead of before_id)."
+        },
     )
     limit = ma.fields.Integer(
         load_default=DEFAULT_PAGE_SIZE, validate=ma.validate.Range(min=1, max=MAX_PAGE_SIZE)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from backend.audit.models import AuditEntry
-from backend.auth.access import Actor
+from backend.auth.actor import Actor
 
 
 def record(

@@ -9,9 +9,7 @@ membership, reviewer independence).
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -19,35 +17,21 @@ import sqlalchemy as sa
 from flask import g, request
 from sqlalchemy.orm import joinedload
 
+from backend.auth.actor import Actor
+from backend.auth.session import current_user
 from backend.devices.models import Device
+from backend.devices.tokens import DEVICE_TOKEN_PREFIX, hash_device_token
 from backend.errors import AuthRequired, DeviceRevoked, Forbidden
 from backend.extensions import db
+from backend.unit_of_work import commit_early
 from backend.users.models import Role, User
 
-#: Device tokens start with this prefix, so logs and scanners can recognise them.
-DEVICE_TOKEN_PREFIX = "fcd_"  # noqa: S105 - a public prefix, not a secret
+#: Actor is re-exported for the modules that still import it from here (the records live in
+#: backend.auth.actor and backend.devices.tokens).
+__all__ = ["DEVICE_TOKEN_PREFIX", "EVERY_ROLE", "Actor", "allow", "current_actor", "require_actor"]
+
 #: last_seen_at is written at most this often per device (a write per request would be waste).
 _SEEN_RESOLUTION = timedelta(minutes=5)
-
-
-@dataclass(frozen=True)
-class Actor:
-    """The user a request acts for, and the paired device it came from (if any)."""
-
-    user: User
-    device: Device | None = None
-
-    @property
-    def role(self) -> Role:
-        return self.user.role
-
-    def has(self, *roles: Role) -> bool:
-        return self.user.role in roles
-
-
-def hash_device_token(token: str) -> str:
-    """The stored form of a device token (SHA-256 hex): the token itself is never stored."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _actor_from_bearer(header: str) -> Actor:
@@ -73,7 +57,7 @@ def _actor_from_bearer(header: str) -> Actor:
     now = datetime.now(UTC)
     if device.last_seen_at is None or now - device.last_seen_at > _SEEN_RESOLUTION:
         device.last_seen_at = now
-        session.commit()
+        commit_early(session)
     return Actor(user=user, device=device)
 
 
@@ -82,8 +66,6 @@ def current_actor() -> Actor | None:
     if "actor" in g:
         cached: Actor | None = g.actor
         return cached
-    from backend.auth.session import current_user
-
     header = request.headers.get("Authorization")
     actor: Actor | None
     if header:

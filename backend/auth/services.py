@@ -15,7 +15,7 @@ from backend import textguard
 from backend.audit.models import AuditEntry
 from backend.audit.services import record
 from backend.auth import session_store
-from backend.auth.access import Actor
+from backend.auth.actor import Actor
 from backend.auth.models import UserSession
 from backend.auth.passwords import (
     burn_verification_time,
@@ -36,6 +36,7 @@ from backend.errors import (
     ValidationFailed,
 )
 from backend.i18n import Language
+from backend.unit_of_work import commit_early, flush_as_stored
 from backend.users.models import Role, User
 from backend.users.services import get_user_by_email, normalise_email
 
@@ -105,7 +106,7 @@ def authenticate(session: Session, *, email: str, password: str) -> User:
         raise InvalidCredentials()
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-        session.commit()
+        flush_as_stored(session)
     return user
 
 
@@ -165,7 +166,7 @@ def login(
         details={"session_id": str(row.id)},
         ip=ip,
     )
-    session.commit()
+    flush_as_stored(session)
     activity = sign_in_activity(session, user, before=row.created_at)
     return SignedIn(user=user, user_session=row, token=token, activity=activity)
 
@@ -185,7 +186,7 @@ def _record_failure(session: Session, address: str, *, reason: str, ip: str | No
         details={"email": address, "reason": reason},
         ip=ip,
     )
-    session.commit()
+    commit_early(session)
 
 
 def sign_in_activity(session: Session, user: User, *, before: datetime) -> SignInActivity:
@@ -239,7 +240,7 @@ def logout(
         details={"session_id": str(session_id) if session_id else None},
         ip=ip,
     )
-    session.commit()
+    flush_as_stored(session)
 
 
 def change_password(
@@ -286,7 +287,7 @@ def change_password(
         details={"sessions_ended": ended, "devices_revoked": [str(d) for d in devices]},
         ip=ip,
     )
-    session.commit()
+    flush_as_stored(session)
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,7 +337,7 @@ def end_my_session(
         object_id=row.id,
         ip=ip,
     )
-    session.commit()
+    flush_as_stored(session)
 
 
 def unlock_sign_in(
@@ -364,4 +365,4 @@ def unlock_sign_in(
         details={"counters_cleared": cleared, "was_locked": locked_until is not None},
         ip=ip,
     )
-    session.commit()
+    flush_as_stored(session)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from backend.auth.models import UserSession
 from backend.db import utcnow
+from backend.unit_of_work import commit_early
 from backend.users.models import User
 
 #: ``last_seen_at`` is written at most this often per session (a write per request is waste).
@@ -88,7 +89,7 @@ def touch(session: Session, row: UserSession) -> None:
     now = utcnow()
     if now - row.last_seen_at > SEEN_RESOLUTION:
         row.last_seen_at = now
-        session.commit()
+        commit_early(session)
 
 
 def end(session: Session, row: UserSession, reason: str) -> None:

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from backend.auth.models import SignInThrottle
 from backend.errors import AccountLocked, ApiError, SignInThrottled, TooManyRequests
+from backend.unit_of_work import commit_early
 
 #: Failures from one address, over all accounts, that block the address.
 ADDRESS_THRESHOLD: Final = 30
@@ -97,9 +98,9 @@ class Throttle:
         try:
             attempt = self._admit(session, account, address, now)
         except ApiError:
-            session.commit()  # a lock set on the way is kept
+            commit_early(session)  # a lock set on the way is kept
             raise
-        session.commit()
+        commit_early(session)
         return attempt
 
     def _admit(self, session: Session, account: str, address: str, now: int) -> Attempt:

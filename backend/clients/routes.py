@@ -16,12 +16,14 @@ from flask.views import MethodView
 
 from backend.api import Blueprint
 from backend.auth.access import allow, require_actor
-from backend.clients import services
+from backend.clients import positions, services
 from backend.clients.models import CertificationUnit, Client, Site
 from backend.clients.schemas import (
     ClientCreateSchema,
     ClientSchema,
     ClientUpdateSchema,
+    LocatedSchema,
+    LocateSchema,
     SiteCreateSchema,
     SiteSchema,
     SiteUpdateSchema,
@@ -195,3 +197,33 @@ class SiteResource(MethodView):
         A new location replaces the old one whole (latitude, longitude and datum together).
         """
         return services.update_site(db.session(), require_actor(), site_id, changes, ip=_ip())
+
+
+@sites_blp.route("/locate")
+class Locate(MethodView):
+    @allow(*EDITORS)
+    @sites_blp.doc(security=[{"session": []}])
+    @sites_blp.arguments(LocateSchema)
+    @sites_blp.response(200, LocatedSchema)
+    @_errors(sites_blp, 401, 403, 422)
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Read a position and show it in every datum
+
+        A pasted position (decimal degrees in either order, degrees-minutes-seconds, 北纬/东经
+        labels) in the chosen ``datum``, or a link copied from Amap, Tencent (GCJ-02) or Baidu
+        (BD-09, or its ``coord_type``) maps, whose datum the link says; or typed numbers.
+        Answers the point in WGS-84 (what is stored), GCJ-02 and BD-09 and how far the entered
+        numbers are from the WGS-84 point. Nothing is stored. Editors of sites.
+        """
+        require_actor()
+        if "text" in data:
+            entered = positions.parse(data["text"], data["datum"])
+        else:
+            entered = positions.Entered(
+                data["latitude"], data["longitude"], data["datum"], "typed", "lat,lng"
+            )
+        return {
+            "source": entered.source,
+            "order": entered.order,
+            **positions.conversions(entered.latitude, entered.longitude, entered.datum),
+        }

@@ -189,3 +189,50 @@ class SiteSchema(Schema):
             "created_at": site.created_at,
             **site_locations(site),
         }
+
+
+class LocateSchema(Schema):
+    """A pasted position or map link (``text``), or typed numbers; plain numbers in ``datum``."""
+
+    text = ma.fields.String(validate=ma.validate.Length(min=1, max=2000))
+    latitude = ma.fields.Float(validate=ma.validate.Range(min=-90, max=90))
+    longitude = ma.fields.Float(validate=ma.validate.Range(min=-180, max=180))
+    datum = ma.fields.Enum(Datum, by_value=True, load_default=Datum.WGS84)
+
+    @ma.validates_schema
+    def one_way(self, data: dict[str, Any], **kwargs: Any) -> None:
+        typed = ("latitude" in data) + ("longitude" in data)
+        if "text" in data and typed:
+            raise ma.ValidationError("send text or latitude and longitude, not both", "text")
+        if "text" not in data and typed != 2:
+            raise ma.ValidationError(
+                "粘贴坐标或地图链接，或输入纬度和经度 / send text, or latitude and longitude",
+                "text",
+            )
+
+
+class PointSchema(Schema):
+    latitude = ma.fields.Float(dump_only=True)
+    longitude = ma.fields.Float(dump_only=True)
+
+
+class EnteredPointSchema(PointSchema):
+    datum = ma.fields.String(dump_only=True, metadata={"description": "wgs84, gcj02 or bd09"})
+
+
+class LocatedSchema(Schema):
+    source = ma.fields.String(
+        dump_only=True, metadata={"description": "coordinates, amap, baidu, tencent, geo, typed"}
+    )
+    order = ma.fields.String(dump_only=True, metadata={"description": "lat,lng or lng,lat"})
+    entered = ma.fields.Nested(EnteredPointSchema, dump_only=True)
+    wgs84 = ma.fields.Nested(PointSchema, dump_only=True)
+    gcj02 = ma.fields.Nested(PointSchema, dump_only=True)
+    bd09 = ma.fields.Nested(PointSchema, dump_only=True)
+    offset_m = ma.fields.Float(
+        dump_only=True,
+        metadata={
+            "description": "Metres between the entered numbers read as WGS-84 and the point."
+        },
+    )
+    out_of_china = ma.fields.Boolean(dump_only=True)

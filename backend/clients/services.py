@@ -17,10 +17,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from backend import geo
+from backend.audit.changes import apply_changes
 from backend.audit.services import record
-from backend.auth.access import Actor
+from backend.auth.actor import Actor
 from backend.clients.models import CertificationUnit, Client, Datum, Site
 from backend.errors import Forbidden, NotFound, ValidationFailed
+from backend.unit_of_work import flush_as_stored
 from backend.users.models import Role
 
 #: Who may read the directory: the people who plan, perform and review audits, and client users
@@ -39,17 +41,6 @@ def _check(actor: Actor, roles: frozenset[Role]) -> None:
         )
 
 
-def _apply(row: Any, changes: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """Set the changed attributes; the {field: {"from", "to"}} of what really changed."""
-    diff: dict[str, dict[str, Any]] = {}
-    for field, value in changes.items():
-        old = getattr(row, field)
-        if old != value:
-            setattr(row, field, value)
-            diff[field] = {"from": _plain(old), "to": _plain(value)}
-    return diff
-
-
 def _apply_and_audit(
     session: Session,
     actor: Actor,
@@ -64,7 +55,7 @@ def _apply_and_audit(
 
     ``details`` gives further audit details from the diff (a site's coordinate conversion).
     """
-    diff = _apply(row, changes)
+    diff = apply_changes(row, changes)
     if not diff:
         return
     record(
@@ -76,14 +67,7 @@ def _apply_and_audit(
         details={"changes": diff, **details(diff)},
         ip=ip,
     )
-    session.commit()
-
-
-def _plain(value: Any) -> Any:
-    """A JSON-safe form of a value for audit details."""
-    if isinstance(value, uuid.UUID | Datum):
-        return str(value)
-    return value
+    flush_as_stored(session)
 
 
 def _scope(actor: Actor) -> list[sa.ColumnElement[bool]]:
@@ -148,7 +132,7 @@ def create_client(
         details={"name": name, "service_provider": client.service_provider},
         ip=ip,
     )
-    session.commit()
+    flush_as_stored(session)
     return client
 
 
@@ -220,7 +204,7 @@ def create_unit(
         details={"client_id": str(client.id), "name": name, "scope": unit.scope},
         ip=ip,
     )
-    session.commit()
+    flush_as_stored(session)
     return unit
 
 
@@ -338,7 +322,7 @@ def create_site(
         },
         ip=ip,
     )
-    session.commit()
+    flush_as_stored(session)
     return site
 
 

@@ -18,11 +18,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from backend.audit.services import record
-from backend.auth.access import DEVICE_TOKEN_PREFIX, Actor, hash_device_token
+from backend.auth.actor import Actor
 from backend.devices import qr
 from backend.devices.models import Device
+from backend.devices.tokens import DEVICE_TOKEN_PREFIX, hash_device_token
 from backend.errors import Forbidden, NotFound
 from backend.push.models import PushSubscription
+from backend.unit_of_work import flush_as_stored
 from backend.users.models import Role, User
 
 #: The pairing URL is the PWA's start page with the token in the URL *fragment*
@@ -83,7 +85,7 @@ def pair_device(
         details={"name": name},
         ip=ip,
     )
-    session.commit()
+    flush_as_stored(session)
     url = pairing_url(base_url, token)
     return PairedDevice(
         device=device,
@@ -149,7 +151,7 @@ def revoke_device(
         organisation_id=owner.organisation_id,
         ip=ip,
     )
-    session.commit()
+    flush_as_stored(session)
 
 
 def revoke_all_devices(

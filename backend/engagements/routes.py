@@ -1,9 +1,9 @@
 """``/api/engagements``, ``/api/assignments`` and ``/api/me/assignments``.
 
 Engagements: administrators and team leaders plan them; each role sees its own subset
-(``services`` module docstring). Assignments: the engagement's team leader assigns visits; the
-team and administrators see them; a shopper sees only their own, with everything the phone needs
-offline; client users never see any (shopper identities are confidential).
+(``access``: the table of standing × need). Assignments: the engagement's team leader assigns
+visits; the team and administrators see them; a shopper sees only their own, with everything the
+phone needs offline; client users never see any (shopper identities are confidential).
 """
 
 from __future__ import annotations

@@ -29,11 +29,27 @@ class Evaluation(Base):
     """The identity and state of an evaluation; its content lives in ``EvaluationVersion`` rows."""
 
     __tablename__ = "evaluations"
+    #: The review queue and the evaluation list read pages in this order (submission, creation,
+    #: id: backend/evaluations/reads.py), by status or not; every other read of an engagement's
+    #: evaluations uses the same prefix, so ``engagement_id`` needs no index of its own.
+    __table_args__ = (
+        sa.Index(
+            "ix_evaluations_engagement_queue",
+            "engagement_id",
+            "status",
+            "submitted_at",
+            "created_at",
+            "id",
+        ),
+        sa.Index(
+            "ix_evaluations_engagement_order", "engagement_id", "submitted_at", "created_at", "id"
+        ),
+    )
 
     #: Generated on the device, so an offline create replayed after a failure is recognised.
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
     engagement_id: Mapped[uuid.UUID] = mapped_column(
-        sa.ForeignKey("engagements.id", ondelete="RESTRICT"), index=True
+        sa.ForeignKey("engagements.id", ondelete="RESTRICT")
     )
     site_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("sites.id", ondelete="RESTRICT"), index=True

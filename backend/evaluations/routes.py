@@ -13,6 +13,7 @@ from typing import Any
 from flask import request
 from flask.views import MethodView
 
+from backend import paging
 from backend.api import Blueprint, DeviceClockHeadersSchema
 from backend.auth.access import allow, require_actor
 from backend.concurrency import etag, parse_if_match
@@ -29,7 +30,9 @@ from backend.evaluations.schemas import (
     EvaluationSummarySchema,
     EvaluationVersionSchema,
     IntegritySchema,
+    ResultsArgsSchema,
     ReviewQueueArgsSchema,
+    ScoreInputSchema,
     ScoresSchema,
 )
 from backend.extensions import db
@@ -55,8 +58,9 @@ WRITERS = (Role.SHOPPER, Role.AUDITOR, Role.TEAM_LEADER)
 READERS = (Role.SHOPPER, Role.AUDITOR, Role.TEAM_LEADER, Role.REVIEWER)
 #: The reviewer's tools: review queue, integrity flags.
 STAFF = (Role.AUDITOR, Role.TEAM_LEADER, Role.REVIEWER)
-#: Results and scores: the staff above and the client's own users.
-RESULT_READERS = (*STAFF, Role.CLIENT_USER)
+#: Results and scores: the staff above, administrators (issue 9 C10: they name no evaluator
+#: and no GPS) and the client's own users.
+RESULT_READERS = (Role.ADMIN, *STAFF, Role.CLIENT_USER)
 
 _IF_MATCH = {
     "name": "If-Match",
@@ -240,31 +244,50 @@ class EngagementEvaluations(MethodView):
     @allow(*STAFF)
     @engagement_blp.doc(security=[{"session": []}])
     @engagement_blp.arguments(ReviewQueueArgsSchema, location="query")
-    @engagement_blp.response(200, EvaluationSummarySchema(many=True))
+    @engagement_blp.response(200, EvaluationSummarySchema(many=True), headers=paging.PAGE_HEADERS)
     @_errors(401, 403, 404, 422)
-    def get(
-        self, args: dict[str, Any], engagement_id: uuid.UUID
-    ) -> list[services.EvaluationSummary]:
-        """An engagement's evaluations: the review queue (`?status=submitted`)"""
-        return services.list_engagement_evaluations(
+    def get(self, args: dict[str, Any], engagement_id: uuid.UUID) -> Any:
+        """An engagement's evaluations: the review queue (`?status=submitted`), one page
+
+        At most `limit` rows (default 100, at most 500), oldest submission first, then drafts.
+        When more follow, the `X-Next-Cursor` header (and `Link: <…>; rel="next"`) gives the
+        next page: send it back as `cursor`.
+        """
+        page = services.list_engagement_evaluations(
             db.session(),
             require_actor(),
             engagement_id,
             statuses=args["status"],
+            cursor=args["cursor"],
+            limit=args["limit"],
             reason=args["reason"],
             ip=_ip(),
         )
+        return page.items, 200, paging.page_headers(page)
 
 
 @engagement_blp.route("/<uuid:engagement_id>/results")
 class EngagementResults(MethodView):
     @allow(*RESULT_READERS)
     @engagement_blp.doc(security=[{"session": []}])
-    @engagement_blp.response(200, ClientEvaluationSchema(many=True))
-    @_errors(401, 403, 404)
-    def get(self, engagement_id: uuid.UUID) -> list[services.ClientResult]:
-        """Accepted evaluations as the client sees them: no evaluator, GPS or visit times"""
-        return services.client_results(db.session(), require_actor(), engagement_id)
+    @engagement_blp.arguments(ResultsArgsSchema, location="query")
+    @engagement_blp.response(200, ClientEvaluationSchema(many=True), headers=paging.PAGE_HEADERS)
+    @_errors(401, 403, 404, 422)
+    def get(self, args: dict[str, Any], engagement_id: uuid.UUID) -> Any:
+        """Accepted evaluations as the client sees them: no evaluator, GPS or visit times
+
+        One page of at most `limit` rows (default 100, at most 500), oldest submission first;
+        when more follow, the `X-Next-Cursor` header (and `Link: <…>; rel="next"`) gives the
+        next page: send it back as `cursor`.
+        """
+        page = services.client_results(
+            db.session(),
+            require_actor(),
+            engagement_id,
+            cursor=args["cursor"],
+            limit=args["limit"],
+        )
+        return page.items, 200, paging.page_headers(page)
 
 
 @engagement_blp.route("/<uuid:engagement_id>/scores")
@@ -281,3 +304,19 @@ class EngagementScores(MethodView):
         reviewer who was on the audit team gets CONFLICT_OF_INTEREST.
         """
         return scores.engagement_scores(db.session(), require_actor(), engagement_id)
+
+
+@engagement_blp.route("/<uuid:engagement_id>/scores/input")
+class EngagementScoreInput(MethodView):
+    @allow(*RESULT_READERS)
+    @engagement_blp.doc(security=[{"session": []}])
+    @engagement_blp.response(200, ScoreInputSchema)
+    @_errors(401, 403, 404)
+    def get(self, engagement_id: uuid.UUID) -> dict[str, Any]:
+        """The exact input the scores were computed from, in `fieldcert score`'s format
+
+        `fieldcert score --scheme <the pinned scheme file> --input -` on this answer prints the
+        same numbers as `/scores`: accepted evaluations, counted survey answers and the accepted
+        on-site records (management, conformity, timing).
+        """
+        return scores.score_input(db.session(), require_actor(), engagement_id)

@@ -15,6 +15,7 @@ from backend.api import Schema
 from backend.evaluations.actions import REVIEW_ACTIONS
 from backend.evaluations.models import EvaluationStatus
 from backend.evaluations.ratings import wire_ratings
+from backend.paging import PageArgsMixin
 from backend.schemes.schemas import TextSchema
 
 #: Certification modes (GB/T 27207, DOMAIN.md "Certification modes").
@@ -166,12 +167,16 @@ class EvaluationReadArgsSchema(Schema):
     )
 
 
-class ReviewQueueArgsSchema(EvaluationReadArgsSchema):
+class ReviewQueueArgsSchema(PageArgsMixin, EvaluationReadArgsSchema):
     status = ma.fields.List(
         ma.fields.Enum(EvaluationStatus, by_value=True),
         load_default=None,
         metadata={"description": "Only these statuses (repeat the parameter for several)."},
     )
+
+
+class ResultsArgsSchema(PageArgsMixin, Schema):
+    """``cursor`` and ``limit`` of the client's results (backend/paging.py)."""
 
 
 # --------------------------------------------------------------------------- output
@@ -407,6 +412,15 @@ class EvaluationScoreSchema(ScoreValueSchema):
     unrated = ma.fields.List(ma.fields.String(), dump_only=True)
 
 
+class ScoreInputSchema(Schema):
+    """``fieldcert score``'s input (docs/scoring.md): only the sections the scheme models."""
+
+    evaluations = ma.fields.List(ma.fields.Dict(), dump_only=True)
+    management = ma.fields.Dict(dump_only=True)
+    conformity = ma.fields.Dict(dump_only=True)
+    timing = ma.fields.List(ma.fields.Dict(), dump_only=True)
+
+
 class ScoresSchema(Schema):
     """An engagement's service scores: accepted evaluations and counted survey answers (§5.1.2)."""
 
@@ -423,6 +437,24 @@ class ScoresSchema(Schema):
     per_characteristic = ma.fields.List(ma.fields.Nested(CharacteristicScoreSchema))
     evaluations = ma.fields.List(ma.fields.Nested(EvaluationScoreSchema), dump_only=True)
     explanations = ma.fields.List(ma.fields.Nested(ScoreExplanationSchema), dump_only=True)
+    # The on-site parts (issue 11), in ``fieldcert score``'s shapes (docs/scoring.md).
+    management = ma.fields.Dict(
+        dump_only=True, allow_none=True, metadata={"description": "Annex 3 total and level."}
+    )
+    conformity = ma.fields.Dict(
+        dump_only=True, allow_none=True, metadata={"description": "§5.2.3 chapters and final."}
+    )
+    timing = ma.fields.List(ma.fields.Dict(), dump_only=True)
+    timing_suggestions = ma.fields.Dict(dump_only=True)
+    decision = ma.fields.Dict(dump_only=True, allow_none=True)
+    exemptions = ma.fields.List(
+        ma.fields.Dict(), dump_only=True, metadata={"description": "§5.2.2 ISO 9001 exemptions."}
+    )
+    provisional = ma.fields.Boolean(
+        dump_only=True, metadata={"description": "True while parts of the file are missing."}
+    )
+    missing = ma.fields.List(ma.fields.Dict(), dump_only=True)
+    onsite_records = ma.fields.List(ma.fields.Dict(), dump_only=True)
 
 
 # --------------------------------------------------------------------------- integrity
@@ -442,9 +474,19 @@ class IntegrityFlagSchema(Schema):
 class IntegrityCheckSchema(Schema):
     check = ma.fields.String(dump_only=True)
     status = ma.fields.String(
-        dump_only=True, metadata={"enum": ["passed", "flagged", "not_applicable"]}
+        dump_only=True,
+        metadata={
+            "enum": ["passed", "flagged", "pending", "not_applicable"],
+            "description": "``pending``: found nothing so far, but some evidence could not be "
+            "looked at yet (``pending_evidence``: its perceptual hash is still being made).",
+        },
     )
     note = ma.fields.Nested(TextSchema, dump_only=True, allow_none=True)
+    pending_evidence = ma.fields.List(
+        ma.fields.UUID(),
+        dump_only=True,
+        metadata={"description": "Evidence the check waits for (its derived parts)."},
+    )
 
 
 class IntegritySchema(Schema):

@@ -8,10 +8,11 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from backend.db import Base, UtcDateTime, created_at
 from backend.db_types import enum_column
+from backend.evidence.phash_index import BANDS, band_columns
 
 
 class EvidenceKind(enum.StrEnum):
@@ -23,6 +24,12 @@ class Evidence(Base):
     """One uploaded file with its capture data. The bytes are stored once per SHA-256."""
 
     __tablename__ = "evidence"
+    #: The reuse check looks near hashes up band by band (backend/evidence/phash_index.py), in
+    #: the organisation's photos only.
+    __table_args__ = tuple(
+        sa.Index(f"ix_evidence_phash_band_{i}", "organisation_id", f"phash_band_{i}")
+        for i in range(BANDS)
+    )
 
     #: Generated on the device with the capture, so a replayed upload is recognised.
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
@@ -60,10 +67,28 @@ class Evidence(Base):
     metadata_json: Mapped[dict[str, Any]] = mapped_column("metadata", sa.JSON, default=dict)
     #: 64-bit perceptual hash (hex) to find a photo reused from another evaluation.
     phash: Mapped[str | None] = mapped_column(sa.String(16), index=True)
+    #: The hash's four 16-bit bands, most significant first, kept with it (``_bands``; bulk
+    #: updates write ``phash_index.band_columns``): the index of the reuse check.
+    phash_band_0: Mapped[int | None]
+    phash_band_1: Mapped[int | None]
+    phash_band_2: Mapped[int | None]
+    phash_band_3: Mapped[int | None]
     #: Storage keys: the untouched original, a display image and a thumbnail.
     original_key: Mapped[str] = mapped_column(sa.String(200))
     display_key: Mapped[str | None] = mapped_column(sa.String(200))
     thumbnail_key: Mapped[str | None] = mapped_column(sa.String(200))
+    #: When the display image, thumbnail and perceptual hash were made (a background job after
+    #: the upload answered: backend/evidence/derive.py); NULL while they are not. Documents
+    #: have nothing to derive: set at upload.
+    derived_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    #: Why the job could not derive them (damaged image data found by the full decode).
+    derive_failure: Mapped[str | None] = mapped_column(sa.String(300))
+
+    @validates("phash")
+    def _bands(self, _key: str, phash: str | None) -> str | None:
+        for name, value in band_columns(phash).items():
+            setattr(self, name, value)
+        return phash
 
 
 class EvaluationEvidence(Base):

@@ -46,6 +46,13 @@ _BINARY = {"schema": {"type": "string", "format": "binary"}}
 _SECURITY: list[dict[str, list[str]]] = [{"session": []}]
 _NOT_FOUND = "NOT_FOUND: no such evidence, or not visible to you."
 
+#: Why a rendition may be missing (issue 13: renditions are made by a job after the upload).
+_NO_RENDITION = (
+    " Or a document, or an image whose data could not be decoded (details.reason "
+    "no_rendition), or one uploaded seconds ago whose renditions are still being made "
+    "(details.reason rendition_pending, Retry-After: ask again then; show your own copy)."
+)
+
 
 def storage_for(app: Flask) -> Storage:
     """The app's evidence storage, built once per configuration (tests change it per test)."""
@@ -233,7 +240,7 @@ class EvidenceDisplay(MethodView):
     @blp.alt_response(304, description="Not modified (If-None-Match matched).")
     @blp.alt_response(401, schema=ErrorSchema, description="AUTH_REQUIRED: not signed in.")
     @blp.alt_response(403, schema=ErrorSchema, description="FORBIDDEN: scheme managers.")
-    @blp.alt_response(404, schema=ErrorSchema, description=_NOT_FOUND + " Or a document.")
+    @blp.alt_response(404, schema=ErrorSchema, description=_NOT_FOUND + _NO_RENDITION)
     def get(self, evidence_id: uuid.UUID) -> Response:
         """The display image (summary: see @blp.doc)"""
         return _send(evidence_id, Rendition.DISPLAY)
@@ -250,7 +257,7 @@ class EvidenceThumbnail(MethodView):
     @blp.alt_response(304, description="Not modified (If-None-Match matched).")
     @blp.alt_response(401, schema=ErrorSchema, description="AUTH_REQUIRED: not signed in.")
     @blp.alt_response(403, schema=ErrorSchema, description="FORBIDDEN: scheme managers.")
-    @blp.alt_response(404, schema=ErrorSchema, description=_NOT_FOUND + " Or a document.")
+    @blp.alt_response(404, schema=ErrorSchema, description=_NOT_FOUND + _NO_RENDITION)
     def get(self, evidence_id: uuid.UUID) -> Response:
         """The thumbnail (summary: see @blp.doc)"""
         return _send(evidence_id, Rendition.THUMBNAIL)

@@ -162,6 +162,20 @@ class EvidenceSchema(Schema):
         allow_none=True,
         metadata={"description": "64-bit perceptual hash (dHash), 16 hex digits."},
     )
+    derived = ma.fields.String(
+        dump_only=True,
+        metadata={
+            "description": "The display image, thumbnail and perceptual hash: ``pending`` "
+            "while a background job makes them after the upload answered, then ``ready``, or "
+            "``failed`` (the image data is damaged; the original stays).",
+            "enum": ["pending", "ready", "failed"],
+        },
+    )
+    derived_at = ma.fields.DateTime(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "When they were made; null while pending."},
+    )
     organisation_id = ma.fields.UUID(dump_only=True, metadata={"description": _STAFF_ONLY})
     uploaded_by = ma.fields.Nested(
         UploaderSchema, dump_only=True, metadata={"description": _STAFF_ONLY}

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import enum
 import hashlib
-import io
-import os
 import tempfile
 import uuid
 from collections.abc import Mapping
@@ -22,14 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.audit import services as audit
-from backend.auth.access import Actor
+from backend.auth.actor import Actor
 from backend.db import utcnow
 from backend.engagements.models import Engagement
 from backend.errors import (
     EvidenceHashMismatch,
     Forbidden,
     IdempotencyConflict,
-    ImageDecoderBusy,
     ImageTooLarge,
     IncompleteBody,
     InvalidImage,
@@ -39,21 +36,26 @@ from backend.errors import (
     ValidationFailed,
 )
 from backend.evaluations.models import Evaluation, EvaluationStatus
-from backend.evidence import decoding, images
+from backend.evidence import decoding, images, inspection
 from backend.evidence.images import MediaType
 from backend.evidence.models import EvaluationEvidence, Evidence, EvidenceKind
 from backend.evidence.storage import (
     ObjectNotFound,
     Storage,
     StoredObject,
-    display_key,
     original_key,
-    thumbnail_key,
 )
+from backend.jobs.engine import enqueue
+from backend.unit_of_work import after_commit, commit_early, flush_as_stored
 from backend.users.models import Role, User
 
 #: Default size limit of one evidence file: a 50 MP phone JPEG is 10–15 MiB.
 DEFAULT_MAX_EVIDENCE_BYTES: Final = 20 * 1024 * 1024
+#: The job that makes an upload's display image, thumbnail and perceptual hash
+#: (``backend.evidence.derive.derive``, registered in ``backend.jobs.tasks``).
+DERIVE_JOB: Final = "evidence.derive"
+#: What a client is told to wait before asking again for a rendition being made (seconds).
+RENDITION_RETRY_SECONDS: Final = 5
 #: Read the request body in pieces of this size (hashing as it arrives).
 _CHUNK: Final = 256 * 1024
 
@@ -105,14 +107,11 @@ class EvidenceLimits:
     decode_wait_seconds: float = decoding.DEFAULT_DECODE_WAIT_SECONDS
 
     @classmethod
-    def from_config(
-        cls, config: Mapping[str, Any], environ: Mapping[str, str] | None = None
-    ) -> EvidenceLimits:
-        """From Flask config keys, falling back to environment variables of the same names."""
-        env = os.environ if environ is None else environ
+    def from_config(cls, config: Mapping[str, Any]) -> EvidenceLimits:
+        """From the Flask config keys (``backend.config`` reads them from the environment)."""
 
         def positive(name: str, default: int) -> int:
-            raw = config.get(name, env.get(name))
+            raw = config.get(name)
             if raw is None or (isinstance(raw, str) and not raw.strip()):
                 return default
             value = int(raw)
@@ -165,15 +164,25 @@ def upload(
     limits: EvidenceLimits,
     device_time: datetime | None = None,
     ip: str | None = None,
+    roles: frozenset[Role] = UPLOAD_ROLES,
 ) -> tuple[Evidence, bool]:
     """Receive one evidence file; return the record and whether it was created just now.
+
+    ``roles``: who may upload; a feature that checked its own rule first widens it (client
+    users' rectification evidence, ``backend.nonconformities.routes``).
 
     The client's id is the idempotency key (issue 3, "An offline-safe sync API"): the same id
     with the same SHA-256 returns the existing record and stores nothing; the same id with
     other bytes is ``IDEMPOTENCY_CONFLICT``. The body is spooled to an anonymous temporary file
     while hashed, so a request cut off half way leaves neither a record nor a file.
+
+    The answer comes once the original is verified (SHA-256, type, header, limits, a complete
+    file: ``inspection``) and stored (issue 13); the display image, thumbnail and perceptual
+    hash are made by the job ``DERIVE_JOB``, queued once the record is committed, and
+    ``derived_at`` says when they are ready. A job lost on the way (the web process killed
+    between the commit and the queue) is queued again by ``derive.sweep_underived``.
     """
-    if not actor.has(*UPLOAD_ROLES):
+    if not actor.has(*roles):
         raise Forbidden(details={"role": actor.role.value})
     sha256 = sha256.lower()
     existing = session.get(Evidence, evidence_id)
@@ -210,10 +219,10 @@ def upload(
         # End the read transaction before the slow part (storage, decoding): an open one would
         # keep SQLite's shared lock, blocking every other writer meanwhile. Nothing is pending,
         # so this commits nothing; unlike a rollback it keeps the loaded actor (no reload).
-        session.commit()
+        commit_early(session)
         if copied is not None and not storage.exists(copied.original_key):
             copied = None  # the record exists but its file was lost: store it again
-        evidence = copied or _process_and_store(spool, size, sha256, media_type, storage, limits)
+        evidence = copied or _check_and_store(spool, size, sha256, media_type, storage, limits)
 
     evidence.id = evidence_id
     evidence.organisation_id = actor.user.organisation_id
@@ -242,7 +251,7 @@ def upload(
         ip=ip,
     )
     try:
-        session.commit()
+        flush_as_stored(session)
     except IntegrityError:
         # The same id arrived twice at once (an outbox retry racing its first attempt): the
         # other request's row won; answer as for a replay. The stored bytes are shared anyway.
@@ -251,6 +260,8 @@ def upload(
         if existing is None:
             raise
         return _replayed(existing, actor, sha256), False
+    if evidence.derived_at is None:
+        after_commit(session, lambda: enqueue(DERIVE_JOB, str(evidence_id)))
     return evidence, True
 
 
@@ -308,10 +319,14 @@ def _stored_copy_of(session: Session, sha256: str) -> Evidence | None:
         original_key=sibling.original_key,
         display_key=sibling.display_key,
         thumbnail_key=sibling.thumbnail_key,
+        # Not derived yet: this record waits for its own job (which finds the sibling's parts
+        # if they are ready by then).
+        derived_at=utcnow() if sibling.derived_at is not None else None,
+        derive_failure=sibling.derive_failure,
     )
 
 
-def _process_and_store(
+def _check_and_store(
     spool: IO[bytes],
     size: int,
     sha256: str,
@@ -319,7 +334,12 @@ def _process_and_store(
     storage: Storage,
     limits: EvidenceLimits,
 ) -> Evidence:
-    """Check the file fully, then store the original and its renditions (content-addressed)."""
+    """Check the file without decoding its pixels, then store the original (content-addressed).
+
+    Size, orientation and EXIF are read from the header now; the renditions and the
+    perceptual hash are the derive job's (``derived_at`` stays NULL until then). A document has
+    nothing to derive.
+    """
     evidence = Evidence(
         sha256=sha256,
         size_bytes=size,
@@ -327,41 +347,23 @@ def _process_and_store(
         kind=EvidenceKind.PHOTO if media_type.is_image else EvidenceKind.DOCUMENT,
         original_key=original_key(sha256),
     )
-    renditions: list[tuple[str, bytes]] = []
     try:
         if media_type.is_image:
-            # At most ``decode_slots`` decodes at once in this process, each within its budget.
-            slots = decoding.slots_for(limits.decode_slots)
-            with slots.hold(wait_seconds=limits.decode_wait_seconds):
-                processed = images.process_image(
-                    spool,
-                    media_type,
-                    max_pixels=limits.max_pixels,
-                    max_decode_bytes=limits.max_decode_bytes,
-                )
-            evidence.width, evidence.height = processed.width, processed.height
-            evidence.exif_latitude = processed.exif.latitude
-            evidence.exif_longitude = processed.exif.longitude
-            evidence.exif_taken_at = processed.exif.taken_at
-            evidence.phash = processed.phash
-            evidence.metadata_json = processed.metadata
-            evidence.display_key = display_key(sha256)
-            evidence.thumbnail_key = thumbnail_key(sha256)
-            renditions = [
-                (evidence.display_key, processed.display_jpeg),
-                (evidence.thumbnail_key, processed.thumbnail_jpeg),
-            ]
+            inspected = inspection.inspect_image(
+                spool,
+                size,
+                media_type,
+                max_pixels=limits.max_pixels,
+                max_decode_bytes=limits.max_decode_bytes,
+            )
+            evidence.width, evidence.height = inspected.width, inspected.height
+            evidence.exif_latitude = inspected.exif.latitude
+            evidence.exif_longitude = inspected.exif.longitude
+            evidence.exif_taken_at = inspected.exif.taken_at
+            evidence.metadata_json = {"exif": inspected.exif.summary}
         else:
             evidence.metadata_json = images.check_pdf(spool, size)
-    except decoding.DecoderBusy as error:
-        # The outbox retries a 503 (docs/sync.md); Retry-After says when.
-        raise ImageDecoderBusy(
-            details={
-                "retry_after_seconds": error.retry_after_seconds,
-                "decode_slots": error.slots,
-            },
-            headers={"Retry-After": str(error.retry_after_seconds)},
-        ) from error
+            evidence.derived_at = utcnow()
     except decoding.TooCostlyToDecode as error:
         raise ImageTooLarge(
             details={
@@ -387,13 +389,8 @@ def _process_and_store(
         raise InvalidImage(
             details={"reason": error.reason, "media_type": media_type.value}
         ) from error
-
-    # Renditions first, original last: a record is only written after all three exist, and an
-    # original's presence is what later uploads of the same bytes rely on (_stored_copy_of).
-    # Written even when an object is there already (left by an upload whose commit failed):
+    # Written even when the object is there already (left by an upload whose commit failed):
     # the same bytes again, and a fresh time that keeps prune_orphans off it until the commit.
-    for key, data in renditions:
-        storage.put(key, io.BytesIO(data))
     storage.put(evidence.original_key, spool)
     return evidence
 
@@ -486,6 +483,8 @@ def view(
         "received_at": evidence.received_at,
         "phash": evidence.phash,
         "renditions": [rendition.value for rendition in renditions],
+        "derived": derive_state(evidence),
+        "derived_at": evidence.derived_at,
     }
     if seen_as is Audience.CLIENT:
         return data
@@ -531,8 +530,15 @@ def view(
             details={"personal_data": fields},
             ip=ip,
         )
-        session.commit()
+        flush_as_stored(session)
     return data
+
+
+def derive_state(evidence: Evidence) -> str:
+    """``pending`` until the derive job ran, then ``ready`` (or ``failed``: damaged data)."""
+    if evidence.derived_at is None:
+        return "pending"
+    return "failed" if evidence.derive_failure else "ready"
 
 
 @dataclass(frozen=True, slots=True)
@@ -564,6 +570,17 @@ def authorise_file(
     if rendition not in _RENDITIONS[seen_as]:
         raise Forbidden(details={"rendition": rendition.value})
     key = _rendition_key(evidence, rendition)
+    if key is None and evidence.derived_at is None and evidence.kind is EvidenceKind.PHOTO:
+        # The derive job has not run yet: the field app shows its own copy meanwhile.
+        raise NotFound(
+            details={
+                "id": str(evidence.id),
+                "rendition": rendition.value,
+                "reason": "rendition_pending",
+                "retry_after_seconds": RENDITION_RETRY_SECONDS,
+            },
+            headers={"Retry-After": str(RENDITION_RETRY_SECONDS)},
+        )
     if key is None:
         raise NotFound(
             details={"id": str(evidence.id), "rendition": rendition.value, "reason": "no_rendition"}
@@ -584,7 +601,7 @@ def authorise_file(
             object_id=evidence.id,
             ip=ip,
         )
-        session.commit()
+        flush_as_stored(session)
     return FileRef(
         evidence_id=evidence.id,
         key=key,

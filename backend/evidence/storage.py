@@ -326,16 +326,11 @@ class StorageSettings:
     s3_prefix: str = ""
 
     @classmethod
-    def from_config(
-        cls, config: Mapping[str, Any], environ: Mapping[str, str] | None = None
-    ) -> StorageSettings:
-        """From Flask config keys, falling back to environment variables of the same names."""
-        env = os.environ if environ is None else environ
+    def from_config(cls, config: Mapping[str, Any]) -> StorageSettings:
+        """From the Flask config keys (``backend.config`` reads them from the environment)."""
 
         def setting(name: str) -> str | None:
             value = config.get(name)
-            if value is None:
-                value = env.get(name)
             return str(value).strip() or None if value is not None else None
 
         return cls(

@@ -17,6 +17,10 @@ class EngagementPacketSchema(Schema):
     title = ma.fields.String(dump_only=True)
     status = ma.fields.Enum(EngagementStatus, by_value=True, dump_only=True)
     modes = ma.fields.List(ma.fields.String(), dump_only=True)
+    #: The audit plan's service items per mode (seed 003); a mode not named rates every item.
+    items_by_mode = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()), dump_only=True
+    )
     sites = ma.fields.List(ma.fields.Nested(FieldSiteSchema), dump_only=True)
     scheme = ma.fields.Nested(FieldSchemeSchema, dump_only=True)
 

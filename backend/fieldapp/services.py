@@ -15,10 +15,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from backend.auth.access import Actor
-from backend.clients.models import Datum, Site
+from backend.clients.models import Site
+from backend.engagements.access import get_engagement_for
 from backend.engagements.models import EngagementSite
-from backend.engagements.services import get_engagement_for, scheme_packet
+from backend.engagements.packet import scheme_packet, site_packet
 from backend.errors import Forbidden, NotFound
+from backend.planning.models import AuditPlan
+from backend.planning.plans import items_by_mode
 from backend.schemes.models import SchemeVersion
 from backend.schemes.services import parsed_scheme
 from backend.scoring.numbers import decimal_text, json_number
@@ -51,20 +54,12 @@ def engagement_packet(session: Session, actor: Actor, engagement_id: uuid.UUID) 
         "title": engagement.title,
         "status": engagement.status,
         "modes": list(engagement.modes),
-        "sites": [
-            {
-                "id": site.id,
-                "name": site.name,
-                "address": site.address,
-                "location": {
-                    "latitude": site.latitude,
-                    "longitude": site.longitude,
-                    "datum": Datum.WGS84,
-                },
-                "geofence_radius_m": site.geofence_radius_m,
-            }
-            for site in sites
-        ],
+        "items_by_mode": items_by_mode(
+            session.scalars(
+                sa.select(AuditPlan).where(AuditPlan.engagement_id == engagement.id)
+            ).one_or_none()
+        ),
+        "sites": [site_packet(site) for site in sites],
         "scheme": scheme_packet(scheme_version, parsed_scheme(scheme_version)),
     }
 

@@ -19,6 +19,7 @@ from backend.lifecycle.calculate import calculate
 from backend.lifecycle.inputs import parse_lifecycle_input
 from backend.lifecycle.render import lifecycle_json
 from backend.scoring import InputError, SchemeError, load_scheme
+from backend.scoring.jsontext import no_duplicates, reject_constant
 
 EXIT_INVALID_SCHEME = 1
 EXIT_INVALID_INPUT = 2
@@ -59,7 +60,7 @@ def lifecycle_command(scheme_path: str, input_file: IO[str], indent: int) -> Non
         click.echo(f"input: not UTF-8 text ({exc.reason})", err=True)
         sys.exit(EXIT_INVALID_INPUT)
     try:
-        data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+        data = json.loads(text, parse_constant=reject_constant, object_pairs_hook=no_duplicates)
     except (json.JSONDecodeError, ValueError, RecursionError) as exc:
         click.echo(f"input: not valid JSON ({exc})", err=True)
         sys.exit(EXIT_INVALID_INPUT)
@@ -71,17 +72,3 @@ def lifecycle_command(scheme_path: str, input_file: IO[str], indent: int) -> Non
     result = lifecycle_json(scheme, calculate(scheme.lifecycle, facts))
     result["ignored_fields"] = list(facts.ignored_fields)
     click.echo(json.dumps(result, ensure_ascii=False, indent=indent or None))
-
-
-def _reject_constant(name: str) -> object:
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
-def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    """Two values for one field (two ``closed_on``) must not silently keep the last."""
-    out: dict[str, object] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r} in one object")
-        out[key] = value
-    return out

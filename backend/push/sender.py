@@ -1,28 +1,28 @@
-"""Sending Web Push messages from a background thread, so that no request waits for a push service.
+"""Sending Web Push messages from a background job, so that no request waits for a push service.
 
-``PushSender.enqueue`` puts a job on a bounded queue and returns at once; a full queue drops the
-job with a warning (a notification is a convenience: the app shows the same state when opened).
-One worker thread per process, started on the first job (and again in a forked child: gunicorn
-forks after the app is built, and threads do not survive a fork). The worker encrypts and posts
-each message with pywebpush (RFC 8291 aes128gcm, VAPID RFC 8292), then records the outcome in the
-database with its own session: ``last_success_at`` on success; a 404 or 410 answer means the
-browser dropped the subscription, so it is deleted. Every post goes through
-``endpoints.PinnedSession``: the endpoint's host is resolved and checked again, the connection
-goes to the checked address, and redirects are not followed. An endpoint that now resolves to
-an internal address is deleted too (with an audit entry).
+``PushSender.queue`` owes the durable job ``push.deliver`` in the caller's transaction (the
+jobs' outbox, ``backend/jobs/outbox.py``: committed with the change that notifies, put on the
+queue after the commit, relayed again by the workers if the process died in between; the
+queue is Huey on SQLite or Redis) and returns at once. A worker
+(``fieldcert worker``) runs it: ``deliver`` encrypts and posts each message with pywebpush
+(RFC 8291 aes128gcm, VAPID RFC 8292), then records the outcome in the job's unit of work:
+``last_success_at`` on success; a 404 or 410 answer means the browser dropped the subscription,
+so it is deleted. A push service that fails for now (429, 5xx, no connection) gets the message
+again later: a new job for those subscriptions only, after ``RETRY_DELAYS`` (RFC 8030 §7.3:
+retry with backoff). Every post goes through ``endpoints.PinnedSession``: the endpoint's host
+is resolved and checked again, the connection goes to the checked address, and redirects are
+not followed. An endpoint that now resolves to an internal address is deleted too (with an
+audit entry).
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import queue
-import threading
-import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Final
 
 import flask
 import requests
@@ -31,7 +31,8 @@ from pywebpush import WebPushException, webpush  # type: ignore[import-untyped]
 from sqlalchemy.orm import Session
 
 from backend.audit.services import record
-from backend.extensions import db
+from backend.jobs import outbox
+from backend.jobs.engine import jobs_of
 from backend.push.endpoints import EndpointPolicy, PinnedSession, RefusedRequest
 from backend.push.models import PushSubscription
 from backend.push.vapid import VapidKeys
@@ -41,6 +42,12 @@ logger = logging.getLogger(__name__)
 
 #: Push services answer these when a subscription no longer exists (RFC 8030 §7.3, §8.2).
 GONE_STATUSES = frozenset({404, 410})
+#: Answers that mean "not now": too many requests, the service's own trouble (RFC 8030 §7.3).
+TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: The job that delivers (registered in ``backend.jobs.tasks``).
+DELIVER_JOB: Final = "push.deliver"
+#: Seconds before each new attempt at subscriptions whose service failed for now; then given up.
+RETRY_DELAYS: Final = (30, 120, 600, 1800)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +65,42 @@ class Job:
     user_id: uuid.UUID
     targets: Sequence[Target]
     payload: bytes
+    #: Earlier attempts at these targets (0 for the first).
+    attempt: int = 0
+
+    def to_wire(self) -> dict[str, Any]:
+        """Plain values for the queue (a worker may run another release than the web)."""
+        return {
+            "user_id": str(self.user_id),
+            "targets": [
+                {
+                    "subscription_id": str(t.subscription_id),
+                    "endpoint": t.endpoint,
+                    "p256dh": t.p256dh,
+                    "auth": t.auth,
+                }
+                for t in self.targets
+            ],
+            "payload": self.payload.decode("utf-8"),
+            "attempt": self.attempt,
+        }
+
+    @classmethod
+    def from_wire(cls, wire: Mapping[str, Any]) -> Job:
+        return cls(
+            user_id=uuid.UUID(wire["user_id"]),
+            targets=tuple(
+                Target(
+                    subscription_id=uuid.UUID(t["subscription_id"]),
+                    endpoint=t["endpoint"],
+                    p256dh=t["p256dh"],
+                    auth=t["auth"],
+                )
+                for t in wire["targets"]
+            ),
+            payload=str(wire["payload"]).encode("utf-8"),
+            attempt=int(wire.get("attempt", 0)),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +109,12 @@ class Outcome:
     gone: Sequence[Target]
     #: Endpoints that resolve to an internal address now (refused before any connection).
     refused: Sequence[Target] = ()
+    #: Subscriptions whose push service failed for now (429, 5xx, no connection): tried again.
+    transient: Sequence[Target] = ()
 
 
 class PushSender:
-    """A bounded queue and one lazily started worker thread per process."""
+    """The VAPID keys and endpoint policy of an app, and the durable job that delivers."""
 
     def __init__(
         self,
@@ -78,7 +123,6 @@ class PushSender:
         keys: VapidKeys,
         subject: str,
         policy: EndpointPolicy,
-        queue_size: int = 1000,
         timeout: float = 10.0,
         ttl: int = 24 * 3600,
     ) -> None:
@@ -87,83 +131,52 @@ class PushSender:
         self._subject = subject
         #: Which endpoints may be posted to: checked on subscribing and before every send.
         self.policy = policy
-        self._queue_size = queue_size
         self.timeout = timeout
         #: How long the push service keeps a message for a phone that is offline (seconds).
         self.ttl = ttl
-        self._lock = threading.Lock()
-        self._queue: queue.Queue[Job] | None = None
-        self._thread: threading.Thread | None = None
-        self._pid: int | None = None
-        #: Called in the worker after each job (tests wait on it); never raises into the worker.
+        #: Called after each delivery (tests look at outcomes); never raises into the job.
         self.after_job: Callable[[Job, Outcome], None] | None = None
 
     @property
     def public_key(self) -> str:
         return self._keys.public_key
 
-    def enqueue(self, job: Job) -> bool:
-        """Queue a job without waiting; False (and a warning) when the queue is full."""
-        jobs = self._ensure_worker()
-        try:
-            jobs.put_nowait(job)
-        except queue.Full:
-            logger.warning(
-                "push queue full (%d jobs): dropped a notification for user %s",
-                self._queue_size,
-                job.user_id,
-            )
-            return False
+    def queue(self, session: Session, job: Job) -> bool:
+        """Owe the delivery in ``session``'s transaction (the outbox): queued once committed,
+        delivered once however often it is relayed; nothing when the change is rolled back."""
+        outbox.add(session, DELIVER_JOB, job.to_wire())
         return True
 
-    def wait_idle(self, timeout: float) -> bool:
-        """Wait until every queued job is done; False if ``timeout`` seconds passed first."""
-        jobs = self._queue
-        if jobs is None:
-            return True
-        deadline = time.monotonic() + timeout
-        with jobs.all_tasks_done:
-            while jobs.unfinished_tasks:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                jobs.all_tasks_done.wait(remaining)
+    def enqueue(self, job: Job, *, delay: float | None = None) -> bool:
+        """Queue a delivery now, or ``delay`` seconds from now (a retry of subscriptions whose
+        service failed for now, from inside a delivery job; in ``immediate`` mode: deliver)."""
+        jobs_of(self._app).enqueue(DELIVER_JOB, job.to_wire(), delay=delay)
         return True
 
-    def _ensure_worker(self) -> queue.Queue[Job]:
-        with self._lock:
-            jobs = self._queue
-            if jobs is None or self._pid != os.getpid():
-                # First use in this process (or a forked child): the parent's queue and
-                # thread do not exist here.
-                jobs = self._queue = queue.Queue(maxsize=self._queue_size)
-                self._thread = None
-                self._pid = os.getpid()
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._run, args=(jobs,), name="fieldcert-push", daemon=True
+    def deliver(self, session: Session, job: Job) -> Outcome:
+        """Post the message to each target and record the outcome (the job's unit of work)."""
+        outcome = self._deliver(job, PinnedSession(self.policy))
+        record_outcome(session, job, outcome)
+        if outcome.transient:
+            if job.attempt < len(RETRY_DELAYS):
+                again = Job(job.user_id, tuple(outcome.transient), job.payload, job.attempt + 1)
+                self.enqueue(again, delay=RETRY_DELAYS[job.attempt])
+            else:
+                logger.warning(
+                    "push for user %s given up after %d attempts", job.user_id, job.attempt + 1
                 )
-                self._thread.start()
-            return jobs
-
-    def _run(self, jobs: queue.Queue[Job]) -> None:
-        http = PinnedSession(self.policy)
-        while True:
-            job = jobs.get()
+        if self.after_job is not None:
             try:
-                outcome = self._deliver(job, http)
-                self._record(job, outcome)
-                if self.after_job is not None:
-                    self.after_job(job, outcome)
+                self.after_job(job, outcome)
             except Exception:
-                logger.exception("push job for user %s failed", job.user_id)
-            finally:
-                jobs.task_done()
+                logger.exception("after_job hook failed")
+        return outcome
 
     def _deliver(self, job: Job, http: requests.Session) -> Outcome:
         delivered: list[uuid.UUID] = []
         gone: list[Target] = []
         refused: list[Target] = []
+        transient: list[Target] = []
         signer = self._keys.signer()
         for target in job.targets:
             try:
@@ -189,6 +202,8 @@ class PushSender:
                     logger.warning(
                         "push to subscription %s failed: %s", target.subscription_id, status
                     )
+                    if status in TRANSIENT_STATUSES:
+                        transient.append(target)
             except RefusedRequest as error:
                 logger.warning(
                     "push to subscription %s refused: %s", target.subscription_id, error.refused
@@ -197,15 +212,10 @@ class PushSender:
                     refused.append(target)
             except requests.RequestException as error:
                 logger.warning("push to subscription %s failed: %s", target.subscription_id, error)
+                transient.append(target)
             else:
                 delivered.append(target.subscription_id)
-        return Outcome(delivered=delivered, gone=gone, refused=refused)
-
-    def _record(self, job: Job, outcome: Outcome) -> None:
-        if not outcome.delivered and not outcome.gone and not outcome.refused:
-            return
-        with self._app.app_context(), Session(db.engine) as session:
-            record_outcome(session, job, outcome)
+        return Outcome(delivered=delivered, gone=gone, refused=refused, transient=transient)
 
 
 _GONE_REASON = "the push service answered that the subscription is gone (404/410)"
@@ -213,7 +223,8 @@ _REFUSED_REASON = "the endpoint's host now resolves to an internal address (not 
 
 
 def record_outcome(session: Session, job: Job, outcome: Outcome) -> None:
-    """Write what the push services answered: successes, and subscriptions that are gone."""
+    """Write what the push services answered: successes, and subscriptions that are gone (the
+    caller commits)."""
     if outcome.delivered:
         session.execute(
             sa.update(PushSubscription)
@@ -250,4 +261,10 @@ def record_outcome(session: Session, job: Job, outcome: Outcome) -> None:
                 details={"user_id": str(job.user_id)},
                 organisation_id=organisation_id,
             )
-    session.commit()
+    session.flush()
+
+
+def deliver_job(session: Session, wire: Mapping[str, Any]) -> None:
+    """The job ``push.deliver``: deliver one queued notification with the app's sender."""
+    sender: PushSender = flask.current_app.extensions["fieldcert_push"]
+    sender.deliver(session, Job.from_wire(wire))

@@ -1,4 +1,4 @@
-"""Web Push: subscriptions per user and device, and notifications queued for the sender thread.
+"""Web Push: subscriptions per user and device, and notifications owed as durable jobs.
 
 What is pushed (issue 3): a new assignment to its shopper, a returned evaluation to its
 evaluator, a submitted evaluation to the engagement's team leader. Notification texts are
@@ -9,10 +9,8 @@ shows the details after unlocking. Texts come in zh-CN and English; the PWA pick
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
-import os
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,7 +23,8 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from backend.audit.services import record
-from backend.auth.access import Actor
+from backend.auth.actor import Actor
+from backend.config import DEFAULT_VAPID_SUBJECT
 from backend.engagements.models import Assignment, EngagementMember, TeamRole
 from backend.errors import ValidationFailed
 from backend.evaluations.models import Evaluation
@@ -33,6 +32,7 @@ from backend.push.endpoints import EndpointPolicy, EndpointRefused, system_resol
 from backend.push.models import PushSubscription
 from backend.push.sender import Job, PushSender, Target
 from backend.push.vapid import load_or_create_keys
+from backend.unit_of_work import flush_as_stored
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +40,6 @@ EXTENSION = "fieldcert_push"
 
 #: Defaults of the settings (Flask config keys).
 DEFAULTS: dict[str, Any] = {
-    #: Jobs waiting for the sender thread; more are dropped with a warning.
-    "FIELDCERT_PUSH_QUEUE_SIZE": 1000,
     #: Seconds to wait for a push service's answer.
     "FIELDCERT_PUSH_TIMEOUT": 10.0,
     #: Seconds a push service keeps a message for an offline phone.
@@ -61,14 +59,12 @@ MAX_PAYLOAD_BYTES = 3800
 
 
 def init_push(app: flask.Flask) -> PushSender:
-    """Load (or create) the VAPID keys and set up the app's sender; register the notifiers."""
+    """Load (or create) the VAPID keys and set up the app's sender (``backend.push.receivers``
+    connects the notifiers to the events)."""
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
-    # Push services contact this address when a sender misbehaves (RFC 8292 §2.1).
-    app.config.setdefault(
-        "FIELDCERT_VAPID_SUBJECT",
-        os.environ.get("FIELDCERT_VAPID_SUBJECT") or "mailto:admin@fieldcert.invalid",
-    )
+    # Push services contact FIELDCERT_VAPID_SUBJECT when a sender misbehaves (RFC 8292 §2.1).
+    app.config.setdefault("FIELDCERT_VAPID_SUBJECT", DEFAULT_VAPID_SUBJECT)
     keys = load_or_create_keys(Path(app.config["FIELDCERT_INSTANCE_DIR"]))
     policy = EndpointPolicy(
         allow_internal=bool(app.config["FIELDCERT_PUSH_ALLOW_INSECURE_ENDPOINTS"]),
@@ -79,12 +75,10 @@ def init_push(app: flask.Flask) -> PushSender:
         keys=keys,
         policy=policy,
         subject=app.config["FIELDCERT_VAPID_SUBJECT"],
-        queue_size=int(app.config["FIELDCERT_PUSH_QUEUE_SIZE"]),
         timeout=float(app.config["FIELDCERT_PUSH_TIMEOUT"]),
         ttl=int(app.config["FIELDCERT_PUSH_TTL"]),
     )
     app.extensions[EXTENSION] = sender
-    register_push_notifiers()
     return sender
 
 
@@ -150,7 +144,7 @@ def subscribe(
         },
         ip=ip,
     )
-    session.commit()
+    flush_as_stored(session)
     return subscription
 
 
@@ -173,7 +167,7 @@ def unsubscribe(session: Session, actor: Actor, *, endpoint: str, ip: str | None
         details={"host": urlsplit(endpoint).hostname},
         ip=ip,
     )
-    session.commit()
+    flush_as_stored(session)
 
 
 # --------------------------------------------------------------------------- notifications
@@ -188,8 +182,10 @@ def notify_user(
 ) -> int:
     """Queue ``payload`` (JSON) for every subscription of the user; the number queued.
 
-    Never waits for a push service: the sender thread delivers. Call it after the change the
-    notification announces is committed (the hooks that call it run after commit).
+    Never waits for a push service: the job ``push.deliver`` does (``fieldcert worker``). Call
+    it in the transaction of the change the notification announces (the receivers in
+    backend.push.receivers run at its commit): the job is owed by that same commit (the jobs'
+    outbox) and nothing is sent when the change is rolled back.
     """
     return notify_users(session, PushSubscription.user_id == user_id, payload, sender=sender)
 
@@ -226,7 +222,7 @@ def notify_users(
     queue = sender or current_sender()
     queued = 0
     for user_id, targets in by_user.items():
-        if queue.enqueue(Job(user_id=user_id, targets=tuple(targets), payload=body)):
+        if queue.queue(session, Job(user_id=user_id, targets=tuple(targets), payload=body)):
             queued += len(targets)
     return queued
 
@@ -301,36 +297,3 @@ def notify_evaluation_submitted(session: Session, evaluation: Evaluation) -> Non
             },
         ),
     )
-
-
-#: (module, hook list, notifier): the hook lists other features expose for push.
-NOTIFIER_HOOKS: tuple[tuple[str, str, Any], ...] = (
-    ("backend.engagements.services", "on_assignment_created", notify_assignment_created),
-    ("backend.evaluations.services", "on_evaluation_returned", notify_evaluation_returned),
-    ("backend.evaluations.services", "on_evaluation_submitted", notify_evaluation_submitted),
-)
-
-
-def register_push_notifiers() -> list[str]:
-    """Attach the notifiers to the hook lists that exist; the ``module.hook`` names attached.
-
-    A module or hook list that does not exist (a feature not built yet) is skipped. Attaching
-    twice (several apps in one process) adds nothing.
-    """
-    attached: list[str] = []
-    for module_name, hook_name, notifier in NOTIFIER_HOOKS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
-            logger.info("push: %s does not exist; no %s notifications", module_name, hook_name)
-            continue
-        hooks = getattr(module, hook_name, None)
-        if not isinstance(hooks, list):
-            logger.info("push: %s has no %s list", module_name, hook_name)
-            continue
-        if notifier not in hooks:
-            hooks.append(notifier)
-        attached.append(f"{module_name}.{hook_name}")
-    return attached

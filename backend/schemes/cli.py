@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from backend.errors import Conflict, SchemeInvalid
 from backend.extensions import db
 from backend.schemes.services import import_scheme
+from backend.unit_of_work import transaction
 
 EXIT_FAILED = 1
 
@@ -30,7 +31,8 @@ def import_command(paths: tuple[str, ...]) -> None:
             failed = True
             continue
         try:
-            result = import_scheme(session, None, raw, source=path)
+            with transaction(session):  # one file, one transaction
+                result = import_scheme(session, None, raw, source=path)
         except SchemeInvalid as exc:
             for problem in exc.details["problems"]:
                 where = f"{problem['path']}: " if problem["path"] else ""

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import Base, created_at, uuid_pk
+from backend.db import Base, UtcDateTime, created_at, uuid_pk
 
 
 class SchemeVersion(Base):
@@ -33,3 +34,23 @@ class SchemeVersion(Base):
         sa.ForeignKey("users.id", ondelete="RESTRICT")
     )
     imported_at: Mapped[created_at]
+
+
+class CurrentSchemeVersion(Base):
+    """The version of a scheme that new engagements are planned with (issue 10).
+
+    One row per scheme id. Engagements pin their version by id when they are planned and keep
+    it; making another version current changes only what new plans start from. The first
+    version imported of a scheme becomes current by itself.
+    """
+
+    __tablename__ = "current_scheme_versions"
+
+    scheme_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    scheme_version_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("scheme_versions.id", ondelete="RESTRICT"), index=True
+    )
+    set_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT")
+    )
+    set_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=sa.func.now())

@@ -13,9 +13,14 @@ from backend.api import Blueprint
 from backend.auth.access import allow, require_actor
 from backend.errors import ApiError, ErrorCode, ErrorSchema
 from backend.extensions import db
-from backend.schemes import services
-from backend.schemes.models import SchemeVersion
-from backend.schemes.schemas import SchemeVersionSchema
+from backend.schemes import services, versions
+from backend.schemes.models import CurrentSchemeVersion, SchemeVersion
+from backend.schemes.schemas import (
+    ComparisonSchema,
+    CurrentVersionSchema,
+    SchemeVersionSchema,
+    UsageSchema,
+)
 
 blp = Blueprint(
     "schemes",
@@ -130,3 +135,74 @@ class SchemeSource(MethodView):
         )
         response.headers["X-Content-Hash"] = row.content_hash
         return response
+
+
+_401 = "AUTH_REQUIRED: not signed in."
+_403_READ = "FORBIDDEN: shoppers, client users."
+
+
+@blp.route("/current")
+class CurrentVersions(MethodView):
+    @allow(*READERS)
+    @blp.doc(security=[{"session": []}])
+    @blp.response(200, CurrentVersionSchema(many=True))
+    @blp.alt_response(401, schema=ErrorSchema, description=_401)
+    @blp.alt_response(403, schema=ErrorSchema, description=_403_READ)
+    def get(self) -> Sequence[CurrentSchemeVersion]:
+        """The current version of each scheme
+
+        New engagements are planned with it; planned engagements keep the version they pinned.
+        """
+        return versions.current_versions(db.session(), require_actor())
+
+
+@blp.route("/usage")
+class Usage(MethodView):
+    @allow(*READERS)
+    @blp.doc(security=[{"session": []}])
+    @blp.response(200, UsageSchema(many=True))
+    @blp.alt_response(401, schema=ErrorSchema, description=_401)
+    @blp.alt_response(403, schema=ErrorSchema, description=_403_READ)
+    def get(self) -> list[versions.Usage]:
+        """How many of my organisation's engagements use each version"""
+        return versions.usage(db.session(), require_actor())
+
+
+@blp.route("/<uuid:scheme_version_id>/current")
+class MakeCurrent(MethodView):
+    @allow(*IMPORTERS)
+    @blp.doc(security=[{"session": []}])
+    @blp.response(200, CurrentVersionSchema)
+    @blp.alt_response(401, schema=ErrorSchema, description=_401)
+    @blp.alt_response(
+        403, schema=ErrorSchema, description="FORBIDDEN: not a scheme manager or admin."
+    )
+    @blp.alt_response(404, schema=ErrorSchema, description="NOT_FOUND: no such scheme version.")
+    def put(self, scheme_version_id: uuid.UUID) -> CurrentSchemeVersion:
+        """Make this version the current one of its scheme
+
+        Scheme managers and administrators. Only new engagements start from it; recorded in
+        the audit log.
+        """
+        return versions.make_current(
+            db.session(), require_actor(), scheme_version_id, ip=request.remote_addr
+        )
+
+
+@blp.route("/<uuid:scheme_version_id>/diff/<uuid:other_id>")
+class Diff(MethodView):
+    @allow(*READERS)
+    @blp.doc(security=[{"session": []}])
+    @blp.response(200, ComparisonSchema)
+    @blp.alt_response(401, schema=ErrorSchema, description=_401)
+    @blp.alt_response(403, schema=ErrorSchema, description=_403_READ)
+    @blp.alt_response(404, schema=ErrorSchema, description="NOT_FOUND: no such scheme version.")
+    def get(self, scheme_version_id: uuid.UUID, other_id: uuid.UUID) -> versions.Comparison:
+        """What changed from one version to another
+
+        Every difference between the two files, by path, under the part of the scheme it
+        belongs to (items and points, scales and bands, management clauses and levels,
+        conformity, timing, decision rows, lifecycle numbers, the description). Entries with a
+        code or id are matched by it.
+        """
+        return versions.compare(db.session(), require_actor(), scheme_version_id, other_id)

@@ -48,3 +48,39 @@ class SchemeVersionSchema(Schema):
             "imported_at": row.imported_at,
             "imported_by_id": row.imported_by_id,
         }
+
+
+class CurrentVersionSchema(Schema):
+    scheme_id = ma.fields.String(dump_only=True)
+    scheme_version_id = ma.fields.UUID(dump_only=True)
+    set_by_id = ma.fields.UUID(dump_only=True, allow_none=True)
+    set_at = ma.fields.DateTime(dump_only=True)
+
+
+class UsageSchema(Schema):
+    scheme_version_id = ma.fields.UUID(dump_only=True)
+    engagements = ma.fields.Integer(
+        dump_only=True, metadata={"description": "My organisation's engagements pinned to it."}
+    )
+
+
+class ChangeSchema(Schema):
+    section = ma.fields.String(
+        dump_only=True,
+        metadata={
+            "description": "service, scales, management, conformity, timing, decision, "
+            "lifecycle, modes or about."
+        },
+    )
+    path = ma.fields.String(
+        dump_only=True, metadata={"description": "e.g. conformity.chapters[5].clauses[5.1.1]"}
+    )
+    change = ma.fields.String(dump_only=True, metadata={"description": "added, removed, changed"})
+    old = ma.fields.String(dump_only=True, allow_none=True)
+    new = ma.fields.String(dump_only=True, allow_none=True)
+
+
+class ComparisonSchema(Schema):
+    old = ma.fields.Nested(SchemeVersionSchema, dump_only=True)
+    new = ma.fields.Nested(SchemeVersionSchema, dump_only=True)
+    changes = ma.fields.List(ma.fields.Nested(ChangeSchema), dump_only=True)

@@ -19,10 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.audit.services import record
-from backend.auth.access import Actor
+from backend.auth.actor import Actor
 from backend.errors import Conflict, Forbidden, NotFound, SchemeInvalid
-from backend.schemes.models import SchemeVersion
+from backend.schemes.models import CurrentSchemeVersion, SchemeVersion
 from backend.scoring import Scheme, SchemeError, parse_scheme
+from backend.unit_of_work import flush_as_stored
 from backend.users.models import Role
 
 #: Who may import schemes (DOMAIN.md: the scheme manager imports and versions scheme files).
@@ -141,7 +142,8 @@ def import_scheme(
         ip=ip,
     )
     try:
-        session.commit()
+        ensure_current(session, row, actor)
+        flush_as_stored(session)
     except IntegrityError:
         # The same file imported concurrently (unique scheme id + hash): theirs won; use it.
         session.rollback()
@@ -259,3 +261,16 @@ def parsed_scheme(row: SchemeVersion) -> Scheme:
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return scheme
+
+
+def ensure_current(session: Session, row: SchemeVersion, actor: Actor | None) -> None:
+    """The first imported version of a scheme becomes its current one (the caller commits)."""
+    if session.get(CurrentSchemeVersion, row.scheme_id) is None:
+        session.flush()
+        session.add(
+            CurrentSchemeVersion(
+                scheme_id=row.scheme_id,
+                scheme_version_id=row.id,
+                set_by_id=actor.user.id if actor is not None else None,
+            )
+        )

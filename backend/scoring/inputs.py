@@ -14,7 +14,7 @@ The first invalid value raises ``InputError`` with its path, e.g.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -110,6 +110,14 @@ _RATING_KEYS = {"level", "alpha", "na", "reason", "met", "score", "note"}
 
 def parse_input(data: object, scheme: Scheme) -> ScoreInput:
     """Validate ``data`` (parsed JSON, numbers preferably as ``Decimal``) against ``scheme``."""
+    return _parse(data, scheme, None)
+
+
+def _parse(
+    data: object, scheme: Scheme, tally: list[int] | None, reader: EvaluationReader | None = None
+) -> ScoreInput:
+    """``parse_input``; with ``tally``, also add to ``tally[0]`` what ``pairs_and_colons`` would
+    count over ``data`` (or less, never more: see backend/scoring/jsontext.py)."""
     if not isinstance(data, Mapping):
         raise InputError("", f"the input must be a JSON object, got {_kind(data)}")
     for key in data:
@@ -133,7 +141,18 @@ def parse_input(data: object, scheme: Scheme) -> ScoreInput:
     )
     given = {key for key in data if models.get(key) is not None}
     dens: set[int] = set()
-    evaluations = _evaluations(data["evaluations"], scheme, dens) if "evaluations" in given else ()
+    if tally is not None:
+        # The top-level keys were checked above: no colon in them.
+        tally[0] += len(data) + sum(
+            pairs_and_colons(value) for key, value in data.items() if key != "evaluations"
+        )
+        if "evaluations" not in given and "evaluations" in data:
+            tally[0] += pairs_and_colons(data["evaluations"])
+    evaluations = (
+        _evaluations(data["evaluations"], scheme, dens, tally, reader or _evaluation)
+        if "evaluations" in given
+        else ()
+    )
     management = _management(data["management"], scheme) if "management" in given else None
     conformity = _conformity(data["conformity"], scheme) if "conformity" in given else None
     timing = _timing(data["timing"], scheme) if "timing" in given else ()
@@ -151,7 +170,17 @@ _MODEL_NAMES = {
 # --------------------------------------------------------------------------- evaluations
 
 
-def _evaluations(value: object, scheme: Scheme, dens: set[int]) -> tuple[Evaluation, ...]:
+#: Reads one evaluation object: (raw, index, scheme, rating cache, α denominators) -> Evaluation.
+EvaluationReader = Callable[[object, int, Scheme, dict[Any, Rating], set[int]], Evaluation]
+
+
+def _evaluations(
+    value: object,
+    scheme: Scheme,
+    dens: set[int],
+    tally: list[int] | None = None,
+    reader: EvaluationReader | None = None,
+) -> tuple[Evaluation, ...]:
     if not isinstance(value, list):
         raise InputError("evaluations", f"must be a list, got {_kind(value)}")
     if value and scheme.service is None:
@@ -161,20 +190,58 @@ def _evaluations(value: object, scheme: Scheme, dens: set[int]) -> tuple[Evaluat
     out: list[Evaluation] = []
     seen: dict[str, int] = {}
     # Ratings are immutable: identical ones ({"level": 4} on item 1.1) are validated once, shared.
-    cache: dict[tuple[str, object], Rating] = {}
+    cache: dict[Any, Rating] = {}
+    read = reader or _evaluation
     for i, raw in enumerate(value):
-        ev = _evaluation(raw, i, scheme, cache, dens)
+        ev = read(raw, i, scheme, cache, dens)
         if ev.id in seen:
             raise InputError(
                 f"evaluations[{i}].id", f"duplicate id {ev.id!r} (also evaluations[{seen[ev.id]}])"
             )
         seen[ev.id] = i
         out.append(ev)
+        if tally is not None:
+            tally[0] += _evaluation_tally(raw, ev)
     return tuple(out)
 
 
+def _evaluation_tally(raw: Mapping[str, Any], ev: Evaluation) -> int:
+    """Key-value pairs and colons in strings of one *validated* evaluation object, or fewer.
+
+    Cheap: the ratings' pairs are counted with ``len`` (each rating was checked to be an object);
+    strings known to hold no colon (field names, item codes of the scheme, modes A–I, numbers)
+    are skipped; a colon this misses (in a rating's note, say) only makes the caller take the
+    careful path.
+    """
+    ratings = raw["ratings"]
+    n = len(raw) + len(ratings) + sum(map(len, ratings.values()))
+    eid = raw.get("id")
+    if type(eid) is str:
+        n += eid.count(":")
+    for reason in ev.not_applicable.values():
+        n += reason.count(":")
+    for key in ("site", "notes"):
+        if key in raw:
+            n += pairs_and_colons(raw[key])
+    return n
+
+
+def pairs_and_colons(value: object) -> int:
+    """The key-value pairs of every object inside ``value`` plus the colons of every string."""
+    if isinstance(value, str):
+        return value.count(":")
+    if isinstance(value, Mapping):
+        return len(value) + sum(
+            (k.count(":") if isinstance(k, str) else 0) + pairs_and_colons(v)
+            for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return sum(pairs_and_colons(v) for v in value)
+    return 0
+
+
 def _evaluation(
-    raw: object, index: int, scheme: Scheme, cache: dict[tuple[str, object], Rating], dens: set[int]
+    raw: object, index: int, scheme: Scheme, cache: dict[Any, Rating], dens: set[int]
 ) -> Evaluation:
     service = scheme.service
     assert service is not None

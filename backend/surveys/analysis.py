@@ -1,4 +1,4 @@
-"""A campaign's analysis, per site and overall, and its CSV and XLSX exports.
+"""A campaign's analysis, per site and overall (its exports: ``exports.py``).
 
 §5.1.2: the survey's score is the **mean of the per-respondent scores**, each computed by the
 scoring core as Σ points × α ÷ Σ points of the items the respondent rated × 100 (§5.1.1 1));
@@ -8,8 +8,6 @@ only when an auditor included it with a reason, an answer denied at callback nev
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -19,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from backend.auth.access import Actor
+from backend.auth.actor import Actor
 from backend.clients.models import Site
 from backend.errors import ValidationFailed
 from backend.evaluations.scores import Measurement
@@ -28,7 +26,7 @@ from backend.scoring.engine import score_service
 from backend.scoring.numbers import to_float
 from backend.scoring.render import exact_str, explanation_json
 from backend.scoring.scheme import ServiceModel
-from backend.surveys import logic
+from backend.surveys import logic, tallies
 from backend.surveys.access import Need, campaign_for
 from backend.surveys.campaigns import scheme_of
 from backend.surveys.models import Channel, SurveyCampaign, SurveyResponse, SurveySite
@@ -92,19 +90,208 @@ def _item_score(scheme: Scheme, item: str, dist: Mapping[str, int]) -> float | N
     return to_float(total / n * 100) if n else None
 
 
-def campaign_analysis(session: Session, actor: Actor, campaign_id: uuid.UUID) -> dict[str, Any]:
+def campaign_analysis(
+    session: Session, actor: Actor, campaign_id: uuid.UUID, *, per_respondent: bool = True
+) -> dict[str, Any]:
+    """The campaign's analysis, summed by the database from each answer's stored sums.
+
+    ``per_respondent``: include every counted answer's score per block (staff only; the one
+    part of the answer that grows with the answers: the page does without it).
+    """
     campaign, engagement = campaign_for(session, actor, campaign_id, Need.ANALYSIS)
     scheme = scheme_of(session, engagement)
     if scheme.service is None:
         raise ValidationFailed(details={"scheme": [f"{scheme.id} has no service items"]})
-    responses = list(
+    client_view = actor.role is Role.CLIENT_USER
+    scale = tallies.scale_of(scheme)
+    if tallies.ensure_scored(session, campaign.id, scale):
+        return analyse_stored(
+            session,
+            campaign,
+            scheme,
+            scale,
+            client_view=client_view,
+            per_respondent=per_respondent,
+        )
+    # An answer the scheme cannot score as a plain level: the scoring core says why.
+    return analyse(
+        session, campaign, scheme, _all_responses(session, campaign.id), client_view=client_view
+    )
+
+
+def _all_responses(session: Session, campaign_id: uuid.UUID) -> list[SurveyResponse]:
+    return list(
         session.scalars(
             sa.select(SurveyResponse)
-            .where(SurveyResponse.campaign_id == campaign.id)
+            .where(SurveyResponse.campaign_id == campaign_id)
             .order_by(SurveyResponse.received_at, SurveyResponse.id)
         )
     )
-    return analyse(session, campaign, scheme, responses, client_view=actor.role is Role.CLIENT_USER)
+
+
+def analyse_stored(
+    session: Session,
+    campaign: SurveyCampaign,
+    scheme: Scheme,
+    scale: tallies.AnswerScale,
+    *,
+    client_view: bool = False,
+    per_respondent: bool = True,
+) -> dict[str, Any]:
+    """``analyse`` from the answers' stored sums: a few aggregate queries, no answer loaded.
+
+    The same result as ``analyse`` over every answer (tests/surveys/test_tallies.py compares
+    them on random answers): the means are exact Fractions summed per possible points.
+    """
+    model = scheme.service
+    if model is None:
+        raise ValidationFailed(details={"scheme": [f"{scheme.id} has no service items"]})
+    names = dict(
+        session.execute(
+            sa.select(Site.id, Site.name).where(Site.id.in_([s.site_id for s in campaign.sites]))
+        ).all()
+    )
+    items = [q["item"] for q in campaign.questions]
+    want_scores = per_respondent and not client_view
+    t = tallies.tallies(session, campaign.id, scale, items, per_respondent=want_scores)
+    by_site: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    for g in t.groups:
+        by_site[g.site].append(g)
+
+    def block(
+        groups: Sequence[Any],
+        target: int | None,
+        dist: Mapping[str, Counter[str]],
+        first: Sequence[Fraction | None],
+        scores: dict[str, float | None] | None,
+    ) -> dict[str, Any]:
+        use = [g for g in groups if g.excluded is None]
+        counted = sum(g.count for g in use)
+        excluded: Counter[str] = Counter()
+        flags: Counter[str] = Counter()
+        for g in groups:
+            if g.excluded is not None:
+                excluded[g.excluded] += g.count
+            for name in g.flags.split(",") if g.flags else ():
+                flags[name] += g.count
+        channels = {}
+        for channel in (Channel.ONLINE, Channel.OFFLINE):
+            part = [g for g in use if g.channel is channel]
+            channels[channel.value] = {
+                "counted": sum(g.count for g in part),
+                **_brief(tallies.score_block(model, scale, part, [])),
+            }
+        out: dict[str, Any] = {
+            "responses": sum(g.count for g in groups),
+            "counted": counted,
+            "excluded": dict(excluded),
+            "flagged": sum(g.count for g in groups if g.flags),
+            "flags": dict(flags),
+            "target": target,
+            "target_met": None if target is None else counted >= target,
+            "margin_of_error": round(logic.margin_of_error(counted), 4) if counted else None,
+            "score": tallies.score_block(model, scale, use, first),
+            "channels": channels,
+            "questions": _questions_from(scheme, campaign, dist),
+        }
+        if scores is not None:
+            out["per_respondent"] = scores
+        return out
+
+    site_scores = t.per_respondent_by_site or {}
+    sites = []
+    for entry in campaign.sites:
+        sites.append(
+            {
+                "site_id": entry.site_id,
+                "site_name": names.get(entry.site_id, ""),
+                "code": entry.code,
+                **block(
+                    by_site.get(entry.id, []),
+                    entry.target,
+                    t.distributions.get(entry.id, {}),
+                    t.first_by_site.get(entry.id, []),
+                    site_scores.get(entry.id, {}) if want_scores else None,
+                ),
+            }
+        )
+    merged: dict[str, Counter[str]] = defaultdict(Counter)
+    for per_item in t.distributions.values():
+        for item, counts in per_item.items():
+            merged[item].update(counts)
+    overall = block(
+        t.groups, sum(s.target for s in campaign.sites), merged, t.first_overall, t.per_respondent
+    )
+    low = [q for q in overall["questions"] if q["low"]]
+    latest: list[dict[str, Any]] = []
+    if not client_view:
+        codes = {s.id: s.site_id for s in campaign.sites}
+        for (
+            rid,
+            received,
+            site,
+            channel,
+            flag_text,
+            callback,
+            included,
+            earned,
+            possible,
+        ) in tallies.latest(session, campaign.id, scale):
+            reason = tallies.exclusion_of(callback, flag_text or "", bool(included))
+            latest.append(
+                {
+                    "id": rid,
+                    "received_at": received,
+                    "site_name": names.get(codes[site], ""),
+                    "channel": channel.value,
+                    "flags": flag_text.split(",") if flag_text else [],
+                    "excluded_because": reason,
+                    "score": None if reason else to_float(scale.score(earned, possible)),
+                }
+            )
+    excluded_all: Counter[str] = Counter()
+    for g in t.groups:
+        if g.excluded is not None:
+            excluded_all[g.excluded] += g.count
+    return {
+        "campaign_id": campaign.id,
+        "title": campaign.title,
+        "scheme": {"id": scheme.id, "version": scheme.version, "content_hash": scheme.content_hash},
+        "mode": logic.SURVEY_MODE,
+        "low_item_threshold": LOW_ITEM_THRESHOLD,
+        "overall": overall,
+        "sites": sites,
+        "low_items": [
+            {"item": q["item"], "zh": q["zh"], "en": q["en"], "score": q["score"]} for q in low
+        ],
+        "excluded": dict(excluded_all),
+        "responses_counted": overall["counted"],
+        "latest": latest,
+    }
+
+
+def _questions_from(
+    scheme: Scheme, campaign: SurveyCampaign, dist: Mapping[str, Counter[str]]
+) -> list[dict[str, Any]]:
+    out = []
+    for q in campaign.questions:
+        counts = dist.get(q["item"], Counter())
+        full = {**{str(level): counts[str(level)] for level in LEVELS}, logic.NA: counts[logic.NA]}
+        out.append(_question(scheme, q, full))
+    return out
+
+
+def _question(scheme: Scheme, q: Mapping[str, Any], dist: dict[str, int]) -> dict[str, Any]:
+    item_score = _item_score(scheme, q["item"], dist)
+    return {
+        "item": q["item"],
+        "zh": q["zh"],
+        "en": q.get("en", ""),
+        "distribution": dist,
+        "rated": sum(dist[str(level)] for level in LEVELS),
+        "score": item_score,
+        "low": item_score is not None and item_score < LOW_ITEM_THRESHOLD,
+    }
 
 
 def analyse(
@@ -214,29 +401,14 @@ def _brief(score: dict[str, Any]) -> dict[str, Any]:
 def _questions(
     scheme: Scheme, campaign: SurveyCampaign, responses: Sequence[SurveyResponse]
 ) -> list[dict[str, Any]]:
-    out = []
-    for q in campaign.questions:
-        dist = _distribution(responses, q["item"])
-        item_score = _item_score(scheme, q["item"], dist)
-        out.append(
-            {
-                "item": q["item"],
-                "zh": q["zh"],
-                "en": q.get("en", ""),
-                "distribution": dist,
-                "rated": sum(dist[str(level)] for level in LEVELS),
-                "score": item_score,
-                "low": item_score is not None and item_score < LOW_ITEM_THRESHOLD,
-            }
-        )
-    return out
+    return [_question(scheme, q, _distribution(responses, q["item"])) for q in campaign.questions]
 
 
 def counted_evaluations(session: Session, engagement_id: uuid.UUID) -> list[Measurement]:
     """The engagement's counted survey answers as measurements of mode E (§5.1.2).
 
-    Pooled with the engagement's accepted evaluations in its scores (registered in
-    ``backend.evaluations.scores.measurement_sources`` by ``setup.init_surveys``): each
+    Pooled with the engagement's accepted evaluations in its scores (the answer to
+    ``backend.evaluations.signals.measurements_wanted``, ``backend.surveys.receivers``): each
     respondent is one person in the mean, as DOMAIN.md pools every mode with equal weight
     unless the scheme weights modes. Flagged answers not included by an auditor, and answers a
     callback denied, do not count (``exclusion``).
@@ -263,127 +435,3 @@ def counted_evaluations(session: Session, engagement_id: uuid.UUID) -> list[Meas
             )
         )
     return out
-
-
-# --------------------------------------------------------------------------- exports
-
-
-def _safe(value: Any) -> Any:
-    """Spreadsheet formula injection: text from the public starting with = + - @ is quoted."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def export_rows(
-    session: Session, actor: Actor, campaign_id: uuid.UUID
-) -> tuple[SurveyCampaign, list[str], list[list[Any]], dict[str, Any]]:
-    """One row per response: never a contact number or an address (hashes stay inside)."""
-    campaign, engagement = campaign_for(session, actor, campaign_id, Need.RESPONSES)
-    scheme = scheme_of(session, engagement)
-    if scheme.service is None:
-        raise ValidationFailed(details={"scheme": [f"{scheme.id} has no service items"]})
-    responses = list(
-        session.scalars(
-            sa.select(SurveyResponse)
-            .where(SurveyResponse.campaign_id == campaign.id)
-            .order_by(SurveyResponse.received_at, SurveyResponse.id)
-        )
-    )
-    result = analyse(session, campaign, scheme, responses)
-    scores = result["overall"]["per_respondent"]
-    names = {s["code"]: s["site_name"] for s in result["sites"]}
-    codes = {s.id: s.code for s in campaign.sites}
-    items = [q["item"] for q in campaign.questions]
-    header = [
-        "response_id",
-        "site",
-        "channel",
-        "received_at",
-        "counted",
-        "excluded_because",
-        "flags",
-        "included_reason",
-        "callback",
-        "score",
-        *[f"q{item}" for item in items],
-        "comment",
-    ]
-    rows = []
-    for r in responses:
-        reason = exclusion(r)
-        rows.append(
-            [
-                str(r.id),
-                names.get(codes[r.survey_site_id], ""),
-                r.channel.value,
-                r.received_at.isoformat(),
-                "yes" if reason is None else "no",
-                reason or "",
-                ",".join(f["flag"] for f in r.flags),
-                r.included_reason or "",
-                r.callback_outcome.value if r.callback_outcome else "",
-                scores.get(str(r.id), "") if reason is None else "",
-                *[r.answers.get(item, "") for item in items],
-                r.comment,
-            ]
-        )
-    return campaign, header, rows, result
-
-
-def export_csv(session: Session, actor: Actor, campaign_id: uuid.UUID) -> bytes:
-    _, header, rows, _ = export_rows(session, actor, campaign_id)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_safe(v) for v in row])
-    # UTF-8 with BOM: Excel on Chinese Windows opens it as UTF-8, not GBK.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def export_xlsx(session: Session, actor: Actor, campaign_id: uuid.UUID) -> bytes:
-    from openpyxl import Workbook  # type: ignore[import-untyped]
-
-    _, header, rows, result = export_rows(session, actor, campaign_id)
-    book = Workbook()
-    summary = book.create_sheet("汇总", 0)
-    for sheet in list(book.worksheets[1:]):
-        book.remove(sheet)
-    summary.append(
-        ["site", "responses", "counted", "target", "score", "online", "offline", "margin_of_error"]
-    )
-    for site in [*result["sites"], {"site_name": "全部 overall", **result["overall"]}]:
-        summary.append(
-            [
-                _safe(site["site_name"]),
-                site["responses"],
-                site["counted"],
-                site["target"],
-                site["score"]["score"],
-                site["channels"]["online"]["score"],
-                site["channels"]["offline"]["score"],
-                site["margin_of_error"],
-            ]
-        )
-    questions = book.create_sheet("题目")
-    questions.append(["item", "question", "1", "2", "3", "4", "5", "na", "score", "low"])
-    for q in result["overall"]["questions"]:
-        d = q["distribution"]
-        questions.append(
-            [
-                q["item"],
-                _safe(q["zh"]),
-                *[d[str(level)] for level in LEVELS],
-                d["na"],
-                q["score"],
-                q["low"],
-            ]
-        )
-    answers = book.create_sheet("答卷")
-    answers.append(header)
-    for row in rows:
-        answers.append([_safe(v) for v in row])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()

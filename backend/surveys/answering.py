@@ -31,7 +31,7 @@ from backend.errors import (
     SurveyNotOpen,
 )
 from backend.schemes import services as schemes
-from backend.surveys import crypto, logic
+from backend.surveys import crypto, logic, tallies
 from backend.surveys.fields import MAX_COMMENT, invalid, normalise_phone
 from backend.surveys.models import Channel, SurveyCampaign, SurveyCode, SurveyResponse, SurveySite
 
@@ -63,6 +63,8 @@ class PublicSurvey:
     retention_days: int
     flag_settings: logic.FlagSettings
     levels: frozenset[int] = field(default_factory=frozenset)
+    #: The pinned scheme's scale: each answer is scored once, here (tallies.py).
+    scale: tallies.AnswerScale | None = None
 
     def state(self, now: datetime) -> str:
         if now < self.opens_at:
@@ -151,6 +153,7 @@ def _load_public(session: Session, code: str) -> PublicSurvey | None:
         retention_days=campaign.contact_retention_days,
         flag_settings=flag_settings(campaign),
         levels=frozenset(level for q in questions for level, _, _ in q.labels),
+        scale=tallies.scale_of(scheme),
     )
 
 
@@ -326,14 +329,16 @@ def submit_online(
         "contact_key_id": None,
         "contact_consent_at": None,
     }
+    if survey.scale is not None:
+        row.update(tallies.stored_columns(survey.scale, answers, flags))
     if number is not None:
         row["contact_ciphertext"] = crypto.encrypt(key, number, str(response_id))
         row["contact_key_id"] = crypto.key_id(key)
         row["contact_consent_at"] = now
-    # A plain INSERT: the busiest write of the public page needs no unit of work.
+    # A plain INSERT, no ORM object: the busiest write of the public page. The request commits it
+    # (backend/unit_of_work.py).
     try:
         connection.execute(sa.insert(SurveyResponse), [row])
-        session.commit()
     except IntegrityError as exc:
         # The same device or the same form twice at once: a unique index decided.
         session.rollback()

@@ -6,6 +6,7 @@ Views add the site names, the response count and the open / closed state the API
 
 from __future__ import annotations
 
+import functools
 import secrets
 import uuid
 from collections.abc import Mapping, Sequence
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from backend.audit.services import record
-from backend.auth.access import Actor
+from backend.auth.actor import Actor
 from backend.clients.models import Site
 from backend.concurrency import check_version
 from backend.db import utcnow
@@ -30,6 +31,7 @@ from backend.surveys.access import Need, campaign_for, engagement_for
 from backend.surveys.answering import forget_public
 from backend.surveys.fields import invalid
 from backend.surveys.models import SurveyCampaign, SurveyCode, SurveyResponse, SurveySite
+from backend.unit_of_work import after_commit, flush_as_stored
 
 #: The poster codes' alphabet: lowercase letters and digits without look-alikes (0/o, 1/l/i).
 _CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -175,7 +177,7 @@ def create_campaign(
         details={"engagement_id": str(engagement.id), "title": campaign.title},
         ip=ip,
     )
-    session.commit()
+    flush_as_stored(session)
     return campaign
 
 
@@ -266,8 +268,11 @@ def update_campaign(
         details={"fields": sorted(changes), "version": campaign.version},
         ip=ip,
     )
-    session.commit()
+    flush_as_stored(session)
+    # The cached page goes now and again once committed: a request in between may cache the
+    # old campaign again.
     forget_public(campaign.id)
+    after_commit(session, functools.partial(forget_public, campaign.id))
     return campaign
 
 
@@ -391,5 +396,5 @@ def issue_codes(
         details={"count": count},
         ip=ip,
     )
-    session.commit()
+    flush_as_stored(session)
     return codes

@@ -17,14 +17,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.audit.services import record
-from backend.auth.access import Actor
+from backend.auth.actor import Actor
 from backend.db import utcnow
+from backend.engagements.access import is_member
 from backend.errors import IdempotencyConflict
-from backend.surveys import crypto, logic
-from backend.surveys.access import Need, campaign_for, team_role
+from backend.surveys import crypto, logic, tallies
+from backend.surveys.access import Need, campaign_for
 from backend.surveys.answering import flag_settings
+from backend.surveys.campaigns import scheme_of
 from backend.surveys.fields import invalid, normalise_phone
 from backend.surveys.models import Channel, SurveyResponse
+from backend.unit_of_work import flush_as_stored
 
 
 def canonical_json(value: Any) -> str:
@@ -69,7 +72,7 @@ def put_offline_response(
         raise invalid("conducted_at", "in the future")
     interviewers = list(dict.fromkeys(payload["interviewer_ids"]))
     for i, user_id in enumerate(interviewers):
-        if team_role(session, engagement.id, user_id) is None:
+        if not is_member(session, engagement.id, user_id):
             raise invalid(f"interviewer_ids.{i}", "not on the engagement's audit team")
     questions = {q["item"] for q in campaign.questions}
     answers: dict[str, Any] = {}
@@ -104,6 +107,7 @@ def put_offline_response(
         interviewer_ids=[str(u) for u in interviewers],
         staff_absent=True,
         content_hash=content_hash,
+        **tallies.stored_columns(tallies.scale_of(scheme_of(session, engagement)), answers, flags),
     )
     if number is not None:
         response.contact_ciphertext = crypto.encrypt(key, number, str(response_id))
@@ -126,7 +130,7 @@ def put_offline_response(
         ip=ip,
     )
     try:
-        session.commit()
+        flush_as_stored(session)
     except IntegrityError:
         # The same id sent twice at once: answer as a replay would.
         session.rollback()

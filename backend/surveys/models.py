@@ -115,6 +115,26 @@ class SurveyResponse(Base):
         # One answer per served form: a page load cannot be submitted again with fresh devices.
         sa.UniqueConstraint("campaign_id", "form_nonce", name="uq_survey_responses_form"),
         sa.Index("ix_survey_responses_campaign_ip", "campaign_id", "ip_hash", "received_at"),
+        # The analysis's first and latest answers, the paged list: (campaign, received_at, id).
+        sa.Index("ix_survey_responses_campaign_received", "campaign_id", "received_at", "id"),
+        # tallies.ensure_scored: answers not scored on this scheme, and answers it cannot score.
+        sa.Index("ix_survey_responses_campaign_scored", "campaign_id", "scored_with"),
+        sa.Index(
+            "ix_survey_responses_unscored",
+            "campaign_id",
+            postgresql_where=sa.text("score_possible IS NULL"),
+            sqlite_where=sa.text("score_possible IS NULL"),
+        ),
+        # The callback list's pages (arrival order, drawn answers only): a page seeks here and
+        # reads its own rows however many answers the campaign has (issue 13, "Flat costs").
+        sa.Index(
+            "ix_survey_responses_campaign_callbacks",
+            "campaign_id",
+            "received_at",
+            "id",
+            postgresql_where=sa.text("callback_outcome IS NOT NULL"),
+            sqlite_where=sa.text("callback_outcome IS NOT NULL"),
+        ),
         sa.CheckConstraint(
             "channel = 'online' OR (staff_absent AND entered_by_id IS NOT NULL)",
             name="offline_attested",
@@ -177,6 +197,17 @@ class SurveyResponse(Base):
     staff_absent: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: SHA-256 of the offline create's canonical content: the replay check (docs/surveys.md).
     content_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    # Scored once, on arrival (backend/surveys/tallies.py): what the analysis sums in SQL.
+    #: Σ points × α of the rated items (§5.1.1 1)), × P × D of the scheme ``scored_with``.
+    score_earned: Mapped[int | None] = mapped_column(sa.BigInteger)
+    #: Σ points of the rated items, × P; 0 when every answer was "not applicable".
+    score_possible: Mapped[int | None] = mapped_column(sa.BigInteger)
+    #: The level per scheme item, one character each in the scheme's order ("n": N/A).
+    levels: Mapped[str | None] = mapped_column(sa.Text)
+    #: The content hash of the scheme the sums were taken on (NULL: not scored yet).
+    scored_with: Mapped[str | None] = mapped_column(sa.String(80))
+    #: The quality flags' names, comma-separated ("" for none): counted without reading JSON.
+    flag_names: Mapped[str | None] = mapped_column(sa.String(200))
 
 
 class SurveyCode(Base):

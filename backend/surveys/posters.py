@@ -1,9 +1,8 @@
 """Posters for the stairwell or the counter: the QR code alone (PNG, SVG) and an A4 PDF.
 
-Seed 003: a poster with the QR code, instructions and deadline per site. The PDF uses
-reportlab's built-in CID font STSong-Light (Adobe-GB1): PDF readers supply the glyphs, so no font
-file is shipped or embedded and the file stays small. The code is drawn as vector squares, sharp
-at any print size.
+Seed 003: a poster with the QR code, instructions and deadline per site. The PDF is laid out by
+the reports foundation (backend/reports/pdf.py) with the Noto CJK font embedded, so it prints the
+same from any reader; the code is one SVG path of squares, sharp at any print size.
 """
 
 from __future__ import annotations
@@ -14,10 +13,11 @@ from datetime import datetime
 import qrcode  # type: ignore[import-untyped]
 import qrcode.image.pure  # type: ignore[import-untyped]
 import qrcode.image.svg  # type: ignore[import-untyped]
+from markupsafe import Markup
 
+from backend.reports.pdf import PageSetup, render_pdf
 from backend.surveys.logic import CHINA
 
-FONT = "STSong-Light"
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -54,81 +54,44 @@ def deadline_text(closes_at: datetime, *, en: bool = False) -> str:
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
 
 
+def qr_svg_inline(url: str) -> Markup:
+    """The code as one SVG path of dark modules (quiet zone included) for the PDF poster."""
+    matrix = _qr(url).get_matrix()
+    n = len(matrix)
+    cells = "".join(
+        f"M{col},{row}h1v1h-1z"
+        for row, line in enumerate(matrix)
+        for col, dark in enumerate(line)
+        if dark
+    )
+    # Only numbers and fixed text go into it: nothing to escape.
+    return Markup(  # noqa: S704
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {n} {n}" '
+        f'shape-rendering="crispEdges"><path d="{cells}" fill="#000"/></svg>'
+    )
+
+
 def poster_pdf(
     *, url: str, title: str, site_name: str, instructions: str, closes_at: datetime
 ) -> bytes:
     """An A4 portrait poster in Chinese: title, site, instructions, the code, the deadline."""
-    from reportlab.lib.enums import TA_CENTER  # type: ignore[import-untyped]
-    from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
-    from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
-    from reportlab.lib.units import mm  # type: ignore[import-untyped]
-    from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont  # type: ignore[import-untyped]
-    from reportlab.pdfgen import canvas  # type: ignore[import-untyped]
-    from reportlab.platypus import Paragraph  # type: ignore[import-untyped]
-
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    width, height = A4
-    buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=True)
-    pdf.setTitle(f"{title} - {site_name}")
-    pdf.setAuthor("fieldcert")
-    margin = 20 * mm
-    text_width = width - 2 * margin
-
-    def paragraph(text: str, size: float, y: float, *, leading: float | None = None) -> float:
-        style = ParagraphStyle(
-            "p",
-            fontName=FONT,
-            fontSize=size,
-            leading=leading or size * 1.35,
-            alignment=TA_CENTER,
-            wordWrap="CJK",
-        )
-        # Paragraph takes markup: escape the campaign's own text.
-        safe = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        block = Paragraph(safe.replace("\n", "<br/>"), style)
-        _, h = block.wrap(text_width, height)
-        block.drawOn(pdf, margin, y - h)
-        return y - float(h)
-
-    y = height - 25 * mm
     if "调查" in title:
         # The title already says what it is ("… 顾客满意度调查"): not twice. On one line when
-        # it fits at 16 pt or more (a Chinese character is one em wide), so no word is left alone.
-        size = max(16.0, min(26.0, text_width / max(len(title), 1)))
-        y = paragraph(title, size, y) - 4 * mm
+        # it fits at 16 pt or more (a Chinese character is one em wide; 170 mm ≈ 482 pt), so
+        # no word is left alone on a second line.
+        kicker = ""
+        title_size = max(16.0, min(26.0, 482 / max(len(title), 1)))
     else:
-        y = paragraph("顾客满意度调查", 30, y) - 6 * mm
-        y = paragraph(title, 18, y) - 3 * mm
-    # 场所, as everywhere in the product: a site may be a project office, not a shop (网点).
-    y = paragraph(f"服务场所：{site_name}", 14, y) - 8 * mm
-
-    # The code, centred, 80 mm wide, as vector squares.
-    matrix = _qr(url).get_matrix()
-    n = len(matrix)
-    side = 80 * mm
-    cell = side / n
-    left = (width - side) / 2
-    top = y
-    pdf.setFillColorRGB(0, 0, 0)
-    for row, line in enumerate(matrix):
-        for col, dark in enumerate(line):
-            if dark:
-                pdf.rect(left + col * cell, top - (row + 1) * cell, cell, cell, stroke=0, fill=1)
-    y = top - side - 6 * mm
-    y = paragraph("微信或手机相机扫一扫，约 2 分钟完成", 16, y) - 2 * mm
-    y = paragraph(url, 10, y) - 6 * mm
-    if instructions.strip():
-        y = paragraph(instructions.strip(), 12, y) - 4 * mm
-    y = paragraph(f"截止时间：{deadline_text(closes_at)}", 16, y) - 6 * mm
-    paragraph(
-        "本调查匿名进行，用于服务认证评价。留下电话号码完全自愿，仅用于核实答卷，"
-        "加密保存，到期删除，不会提供给被评价单位。",
-        10,
-        y,
-    )
-    pdf.showPage()
-    pdf.save()
-    return buffer.getvalue()
+        kicker, title_size = "顾客满意度调查", 18.0
+    context = {
+        "kicker": kicker,
+        "title": title,
+        "title_size": f"{title_size:.1f}",
+        "site_name": site_name,
+        "qr_svg": qr_svg_inline(url),
+        "url": url,
+        "instructions": instructions.strip(),
+        "deadline": deadline_text(closes_at),
+    }
+    setup = PageSetup(title=f"{title} - {site_name}", organisation="", running_header=False)
+    return render_pdf("survey_poster.html", context, setup)

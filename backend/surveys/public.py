@@ -470,7 +470,8 @@ def analysis_page(campaign_id: uuid.UUID) -> flask.Response:
         campaign, engagement = access.campaign_for(
             session, actor, campaign_id, access.Need.ANALYSIS
         )
-        result = campaign_analysis(session, actor, campaign_id)
+        # The page shows no per-answer scores: the one part that grows with the answers.
+        result = campaign_analysis(session, actor, campaign_id, per_respondent=False)
         scheme = campaigns.scheme_of(session, engagement)
     except ApiError as error:
         return _message(

@@ -16,10 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from backend.audit.services import record
-from backend.auth.access import Actor
+from backend.auth.actor import Actor
 from backend.db import utcnow
 from backend.errors import ContactUnreadable, Forbidden, InvalidTransition, NotFound
-from backend.surveys import crypto, logic
+from backend.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, scope_of
+from backend.surveys import crypto, logic, reads
 from backend.surveys.access import Need, campaign_for
 from backend.surveys.fields import invalid
 from backend.surveys.models import (
@@ -29,6 +30,7 @@ from backend.surveys.models import (
     SurveyCampaign,
     SurveyResponse,
 )
+from backend.unit_of_work import flush_as_stored
 
 
 def _response_for(
@@ -69,7 +71,7 @@ def set_inclusion(
         details={"flags": [f["flag"] for f in response.flags]},
         ip=ip,
     )
-    session.commit()
+    flush_as_stored(session)
     return response
 
 
@@ -145,7 +147,7 @@ def draw_callbacks(
         },
         ip=ip,
     )
-    session.commit()
+    flush_as_stored(session)
     return row
 
 
@@ -161,21 +163,31 @@ class CallbackEntry:
 
 
 def callback_list(
-    session: Session, actor: Actor, campaign_id: uuid.UUID, key: bytes
-) -> list[CallbackEntry]:
-    """The drawn answers with masked numbers, for the team making the calls."""
+    session: Session,
+    actor: Actor,
+    campaign_id: uuid.UUID,
+    key: bytes,
+    *,
+    cursor: str | None = None,
+    limit: int = DEFAULT_PAGE_SIZE,
+) -> Page[CallbackEntry]:
+    """One page of the drawn answers with masked numbers, for the team making the calls.
+
+    In arrival order, cut by (received_at, id) through ``ix_survey_responses_campaign_callbacks``
+    (only drawn answers), so a page costs the same however large the campaign (issue 13).
+    """
     campaign, _ = campaign_for(session, actor, campaign_id, Need.TEAM)
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
     sites = {s.id: s.site_id for s in campaign.sites}
-    rows = session.scalars(
-        sa.select(SurveyResponse)
-        .where(
-            SurveyResponse.campaign_id == campaign.id,
-            SurveyResponse.callback_outcome.is_not(None),
-        )
-        .order_by(SurveyResponse.received_at, SurveyResponse.id)
-    ).all()
+    query = sa.select(SurveyResponse).where(
+        SurveyResponse.campaign_id == campaign.id,
+        SurveyResponse.callback_outcome.is_not(None),
+    )
+    page = reads.page_by_arrival(
+        session, query, scope_of("survey_callbacks", campaign.id), cursor, limit
+    )
     out = []
-    for r in rows:
+    for r in page.items:
         masked = None
         if r.contact_ciphertext is not None:
             masked = crypto.mask_phone(_open_contact(r, key))
@@ -192,7 +204,7 @@ def callback_list(
                 called_at=r.callback_at,
             )
         )
-    return out
+    return Page(out, page.next_cursor)
 
 
 def _open_contact(response: SurveyResponse, key: bytes) -> str:
@@ -232,7 +244,7 @@ def reveal_contact(
         details={"fields": ["phone"]},
         ip=ip,
     )
-    session.commit()
+    flush_as_stored(session)
     return number
 
 
@@ -266,7 +278,7 @@ def record_callback(
         details={"outcome": outcome.value, "previous": previous.value},
         ip=ip,
     )
-    session.commit()
+    flush_as_stored(session)
     return response
 
 
@@ -305,5 +317,5 @@ def purge_expired_contacts(session: Session, now: datetime | None = None) -> int
                 reason="retention period ended (PIPL §19)",
                 details={"count": count, "retention_days": campaign.contact_retention_days},
             )
-    session.commit()
+    flush_as_stored(session)
     return total

@@ -6,20 +6,35 @@ for the field app is docs/surveys.md.
 
 from __future__ import annotations
 
+import tempfile
 import uuid
-from typing import Any
+from collections.abc import Iterator
+from typing import IO, Any
 
 import flask
 from flask import request
 from flask.views import MethodView
 
+from backend import paging
 from backend.api import Blueprint
 from backend.auth.access import allow, require_actor
 from backend.concurrency import etag, parse_if_match
 from backend.extensions import db
-from backend.surveys import analysis, campaigns, interviews, logic, posters, reads, review
+from backend.jobs import files
+from backend.jobs.schemas import FileJobSchema
+from backend.surveys import (
+    analysis,
+    campaigns,
+    exports,
+    interviews,
+    logic,
+    posters,
+    reads,
+    review,
+)
 from backend.surveys.models import SurveyResponse
 from backend.surveys.schemas import (
+    AnalysisArgsSchema,
     AnalysisSchema,
     CallbackEntrySchema,
     CallbackOutcomeSchema,
@@ -33,10 +48,12 @@ from backend.surveys.schemas import (
     ContactSchema,
     DrawRequestSchema,
     DrawSchema,
+    ExportRequestSchema,
     InclusionSchema,
     MarginArgsSchema,
     MarginSchema,
     OfflineResponseSchema,
+    PageArgsSchema,
     ResponseSchema,
 )
 from backend.surveys.setup import survey_settings
@@ -95,6 +112,12 @@ def _file(data: bytes, mimetype: str, filename: str | None = None) -> flask.Resp
     response = flask.Response(data, mimetype=mimetype)
     if filename:
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _attachment(response: flask.Response, filename: str) -> flask.Response:
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -291,11 +314,25 @@ class Draw(MethodView):
 class Callbacks(MethodView):
     @allow(*TEAM)
     @campaigns_blp.doc(security=[{"session": []}])
-    @campaigns_blp.response(200, CallbackEntrySchema(many=True))
-    @campaigns_blp.errors(_ERRORS, 401, 403, 404, 409)
-    def get(self, campaign_id: uuid.UUID) -> list[review.CallbackEntry]:
-        """The callback list: drawn answers with masked numbers and outcomes"""
-        return review.callback_list(db.session(), require_actor(), campaign_id, _key())
+    @campaigns_blp.arguments(PageArgsSchema, location="query")
+    @campaigns_blp.response(200, CallbackEntrySchema(many=True), headers=paging.PAGE_HEADERS)
+    @campaigns_blp.errors(_ERRORS, 401, 403, 404, 409, 422)
+    def get(self, args: dict[str, Any], campaign_id: uuid.UUID) -> Any:
+        """The callback list: drawn answers with masked numbers and outcomes, a page
+
+        At most `limit` rows (default 100, at most 500), in arrival order. When more follow, the
+        `X-Next-Cursor` header (and `Link: <…>; rel="next"`) gives the next page: send it back
+        as `cursor`.
+        """
+        page = review.callback_list(
+            db.session(),
+            require_actor(),
+            campaign_id,
+            _key(),
+            cursor=args["cursor"],
+            limit=args["limit"],
+        )
+        return page.items, 200, paging.page_headers(page)
 
 
 def response_json(response: SurveyResponse) -> dict[str, Any]:
@@ -323,27 +360,39 @@ def response_json(response: SurveyResponse) -> dict[str, Any]:
 class Responses(MethodView):
     @allow(*READERS)
     @campaigns_blp.doc(security=[{"session": []}])
-    @campaigns_blp.response(200, ResponseSchema(many=True))
-    @campaigns_blp.errors(_ERRORS, 401, 403, 404)
-    def get(self, campaign_id: uuid.UUID) -> list[dict[str, Any]]:
-        """Every answer with its quality flags and whether it counts (no contact data)"""
-        rows = reads.list_responses(db.session(), require_actor(), campaign_id)
-        return [response_json(r) for r in rows]
+    @campaigns_blp.arguments(PageArgsSchema, location="query")
+    @campaigns_blp.response(200, ResponseSchema(many=True), headers=paging.PAGE_HEADERS)
+    @campaigns_blp.errors(_ERRORS, 401, 403, 404, 422)
+    def get(self, args: dict[str, Any], campaign_id: uuid.UUID) -> Any:
+        """The answers with their quality flags and whether they count (no contact data), a page
+
+        At most `limit` rows (default 100, at most 500), oldest first. When more follow, the
+        `X-Next-Cursor` header (and `Link: <…>; rel="next"`) gives the next page: send it back
+        as `cursor`.
+        """
+        page = reads.list_responses(
+            db.session(), require_actor(), campaign_id, cursor=args["cursor"], limit=args["limit"]
+        )
+        return [response_json(r) for r in page.items], 200, paging.page_headers(page)
 
 
 @campaigns_blp.route("/<uuid:campaign_id>/analysis")
 class Analysis(MethodView):
     @allow(*ANALYSTS)
     @campaigns_blp.doc(security=[{"session": []}])
+    @campaigns_blp.arguments(AnalysisArgsSchema, location="query")
     @campaigns_blp.response(200, AnalysisSchema)
     @campaigns_blp.errors(_ERRORS, 401, 403, 404, 422)
-    def get(self, campaign_id: uuid.UUID) -> dict[str, Any]:
+    def get(self, args: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, Any]:
         """Per site and overall: score (§5.1.2 mean of per-respondent scores), distributions
 
         Also online vs face to face, counts against targets, margins of error, and items scoring
         below 60 flagged for extra sampling. The page `/surveys/<id>/analysis` draws it.
+        `?per_respondent=false` leaves out each answer's score (the list grows with the answers).
         """
-        return analysis.campaign_analysis(db.session(), require_actor(), campaign_id)
+        return analysis.campaign_analysis(
+            db.session(), require_actor(), campaign_id, per_respondent=args["per_respondent"]
+        )
 
 
 @campaigns_blp.route("/<uuid:campaign_id>/export.csv")
@@ -352,23 +401,80 @@ class ExportCsv(MethodView):
     @campaigns_blp.doc(**_file_doc("text/csv", "One row per answer (UTF-8 with BOM)."))
     @campaigns_blp.errors(_ERRORS, 401, 403, 404, 422)
     def get(self, campaign_id: uuid.UUID) -> flask.Response:
-        """Export the answers as CSV"""
-        data = analysis.export_csv(db.session(), require_actor(), campaign_id)
-        return _file(data, "text/csv", f"survey-{campaign_id}.csv")
+        """Export the answers as CSV (streamed as it is read)"""
+        session = db.session()
+        plan = exports.plan(session, require_actor(), campaign_id)
+        response = flask.Response(_csv_stream(plan), mimetype="text/csv")
+        return _attachment(response, f"survey-{campaign_id}.csv")
 
 
-_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+def _csv_stream(plan: exports.Plan) -> Iterator[bytes]:
+    """The CSV read in its own app context and session, as the server sends it: the request's
+    own transaction is committed and its context gone by then (access was checked in it)."""
+    app = flask.current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def generate() -> Iterator[bytes]:
+        with app.app_context():
+            session = db.session()
+            try:
+                yield from exports.csv_chunks(session, plan)
+            finally:
+                session.rollback()
+
+    return generate()
 
 
 @campaigns_blp.route("/<uuid:campaign_id>/export.xlsx")
 class ExportXlsx(MethodView):
     @allow(*READERS)
-    @campaigns_blp.doc(**_file_doc(_XLSX, "Summary, per-question and per-answer sheets."))
+    @campaigns_blp.doc(
+        **_file_doc(exports.XLSX_TYPE, "Summary, per-question and per-answer sheets.")
+    )
     @campaigns_blp.errors(_ERRORS, 401, 403, 404, 422)
     def get(self, campaign_id: uuid.UUID) -> flask.Response:
-        """Export the analysis and the answers as XLSX"""
-        data = analysis.export_xlsx(db.session(), require_actor(), campaign_id)
-        return _file(data, _XLSX, f"survey-{campaign_id}.xlsx")
+        """Export the analysis and the answers as XLSX, made while you wait
+
+        Written in openpyxl's write-only mode to a temporary file (flat memory), then sent. For
+        large campaigns ask for it as a job instead: `POST …/exports` (the analysis page does).
+        """
+        session = db.session()
+        plan = exports.plan(session, require_actor(), campaign_id)
+        out = tempfile.TemporaryFile()  # noqa: SIM115 - closed once sent (_sent_and_closed)
+        try:
+            exports.write_xlsx(session, plan, out)
+        except BaseException:
+            out.close()
+            raise
+        size = out.tell()
+        response = flask.Response(_sent_and_closed(out), mimetype=exports.XLSX_TYPE)
+        response.headers["Content-Length"] = str(size)
+        return _attachment(response, f"survey-{campaign_id}.xlsx")
+
+
+def _sent_and_closed(out: IO[bytes]) -> Iterator[bytes]:
+    """A temporary file's bytes in pieces; the file is closed (and gone) once sent."""
+    with out:
+        out.seek(0)
+        while chunk := out.read(1 << 16):
+            yield chunk
+
+
+@campaigns_blp.route("/<uuid:campaign_id>/exports")
+class ExportJobs(MethodView):
+    @allow(*READERS)
+    @campaigns_blp.doc(security=[{"session": []}])
+    @campaigns_blp.arguments(ExportRequestSchema)
+    @campaigns_blp.response(202, FileJobSchema, description="Queued: poll the Location.")
+    @campaigns_blp.errors(_ERRORS, 401, 403, 404, 422)
+    def post(self, payload: dict[str, Any], campaign_id: uuid.UUID) -> Any:
+        """Ask for the answers as XLSX or CSV, made by a background job
+
+        202 with the job's address (`Location: /api/file-jobs/<id>`): poll it for the rows done
+        of the rows to do, then download `GET /api/file-jobs/<id>/file`. Kept 7 days.
+        """
+        session = db.session()
+        job = exports.request_export(session, require_actor(), campaign_id, payload["format"])
+        return files.progress_of(job), 202, {"Location": f"/api/file-jobs/{job.id}"}
 
 
 @responses_blp.route("/<uuid:response_id>")

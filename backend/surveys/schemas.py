@@ -9,6 +9,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from backend.api import Schema
+from backend.paging import PageArgsMixin
 from backend.surveys.models import CallbackOutcome
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -175,6 +176,10 @@ class OfflineResponseSchema(Schema):
     consent = fields.Boolean(load_default=False)
 
 
+class PageArgsSchema(PageArgsMixin, Schema):
+    """``cursor`` and ``limit``: one page of a list (backend/paging.py)."""
+
+
 class ResponseSchema(Schema):
     id = fields.UUID()
     campaign_id = fields.UUID()
@@ -209,6 +214,17 @@ class ContactRequestSchema(Schema):
 
 class ContactSchema(Schema):
     phone = fields.String()
+
+
+class AnalysisArgsSchema(Schema):
+    per_respondent = fields.Boolean(
+        load_default=True,
+        metadata={
+            "description": "false leaves out `per_respondent` (every counted answer's score, per "
+            "block; it grows with the answers). The office page reads the analysis without it. "
+            "不需要逐份得分时传 false。"
+        },
+    )
 
 
 class MarginArgsSchema(Schema):
@@ -250,4 +266,12 @@ class AnalysisSchema(Schema):
     responses_counted = fields.Integer()
     latest = fields.List(
         fields.Dict(), metadata={"description": "The 50 latest answers (empty for client users)."}
+    )
+
+
+class ExportRequestSchema(Schema):
+    format = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(["xlsx", "csv"]),
+        metadata={"description": "xlsx (summary, questions, answers) or csv (answers)."},
     )

@@ -1,6 +1,6 @@
 """Survey settings and wiring: the contact key, the per-address limit, the public base URL.
 
-Settings come from the environment, with laptop defaults (like ``backend/config.py``):
+Settings come from the Flask config, which ``backend/config.py`` fills from the environment:
 
 * ``FIELDCERT_CONTACT_KEY``: AES-256 key for phone numbers (64 hex digits or urlsafe base64);
   unset, generated once into ``instance/contact_key`` (mode 0600). Keep a copy: numbers
@@ -14,7 +14,6 @@ Settings come from the environment, with laptop defaults (like ``backend/config.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,11 +22,12 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from limits import parse_many
 
+from backend.config import DEFAULT_SURVEY_RATE_LIMIT
 from backend.surveys import crypto
 from backend.surveys.limits import LocalWindows
 
 EXTENSION = "fieldcert_surveys"
-DEFAULT_RATE_LIMIT = "30 per minute;300 per hour"
+DEFAULT_RATE_LIMIT = DEFAULT_SURVEY_RATE_LIMIT
 
 
 @dataclass(frozen=True)
@@ -40,12 +40,9 @@ class SurveySettings:
 
 
 def init_surveys(app: Flask) -> SurveySettings:
-    app.config.setdefault(
-        "FIELDCERT_SURVEY_RATE_LIMIT",
-        os.environ.get("FIELDCERT_SURVEY_RATE_LIMIT") or DEFAULT_RATE_LIMIT,
-    )
-    app.config.setdefault("FIELDCERT_PUBLIC_URL", os.environ.get("FIELDCERT_PUBLIC_URL") or None)
-    configured = app.config.get("FIELDCERT_CONTACT_KEY") or os.environ.get("FIELDCERT_CONTACT_KEY")
+    app.config.setdefault("FIELDCERT_SURVEY_RATE_LIMIT", DEFAULT_RATE_LIMIT)
+    app.config.setdefault("FIELDCERT_PUBLIC_URL", None)
+    configured = app.config.get("FIELDCERT_CONTACT_KEY")
     key = crypto.load_key(configured, Path(app.config["FIELDCERT_INSTANCE_DIR"]))
     settings = SurveySettings(
         contact_key=key,
@@ -55,17 +52,7 @@ def init_surveys(app: Flask) -> SurveySettings:
     )
     app.extensions[EXTENSION] = settings
     app.cli.add_command(surveys_cli)
-    register_score_source()
     return settings
-
-
-def register_score_source() -> None:
-    """Counted answers join the engagement's scores (§5.1.2); once per process."""
-    from backend.evaluations import scores
-    from backend.surveys.analysis import counted_evaluations
-
-    if counted_evaluations not in scores.measurement_sources:
-        scores.measurement_sources.append(counted_evaluations)
 
 
 def survey_settings() -> SurveySettings:
@@ -81,6 +68,8 @@ def purge_contacts_command() -> None:
     """Delete phone numbers whose retention period ended (run it daily, e.g. from cron)."""
     from backend.extensions import db
     from backend.surveys.review import purge_expired_contacts
+    from backend.unit_of_work import transaction
 
-    count = purge_expired_contacts(db.session())
+    with transaction(db.session()) as session:
+        count = purge_expired_contacts(session)
     click.echo(f"{count} contact number(s) deleted.")

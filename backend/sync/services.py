@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from backend.auth.access import Actor
+from backend.auth.actor import Actor
 from backend.db import utcnow
 from backend.engagements.models import Assignment
 from backend.evaluations.models import Evaluation, EvaluationVersion

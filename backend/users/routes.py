@@ -1,4 +1,4 @@
-"""``/api/users``: the people of the signed-in administrator's organisation."""
+"""``/api/users``: the people of my organisation (administrators) and its field directory."""
 
 from __future__ import annotations
 
@@ -16,8 +16,16 @@ from backend.auth.limits import current_limits
 from backend.errors import ErrorSchema
 from backend.extensions import db
 from backend.users import services
+from backend.users.directory import DIRECTORY_READERS, directory
 from backend.users.models import Role, User
-from backend.users.schemas import ManagedUserSchema, UserCreateSchema, UserUpdateSchema
+from backend.users.schemas import (
+    DirectoryArgsSchema,
+    DirectoryEntrySchema,
+    ManagedUserSchema,
+    PasswordResetSchema,
+    UserCreateSchema,
+    UserUpdateSchema,
+)
 
 blp = Blueprint("users", __name__, url_prefix="/api/users", description="Users.")
 
@@ -59,6 +67,29 @@ class Users(MethodView):
         password given here.
         """
         return services.create_user(db.session(), require_actor(), **data, ip=request.remote_addr)
+
+
+@blp.route("/directory")
+class Directory(MethodView):
+    @allow(*sorted(DIRECTORY_READERS))
+    @blp.doc(security=[{"session": []}])
+    @blp.arguments(DirectoryArgsSchema, location="query")
+    @blp.response(200, DirectoryEntrySchema(many=True))
+    @blp.alt_response(401, schema=ErrorSchema, description=_401)
+    @blp.alt_response(
+        403, schema=ErrorSchema, description="FORBIDDEN: not an administrator or team leader."
+    )
+    @blp.alt_response(
+        422, schema=ErrorSchema, description="VALIDATION_ERROR: a role that is not listed."
+    )
+    def get(self, args: dict[str, Any]) -> Sequence[User]:
+        """The field people of my organisation, to plan teams and visits
+
+        Team leaders and administrators: team leaders, auditors, reviewers and mystery
+        shoppers, with id, display name, role and whether the account is active (no email
+        address). `?role=auditor` (repeatable) and `?active=true` narrow it.
+        """
+        return directory(db.session(), require_actor(), roles=args["role"], active=args["active"])
 
 
 @blp.route("/<uuid:user_id>")
@@ -106,3 +137,30 @@ class UnlockSignIn(MethodView):
             throttle=current_limits().throttle,
             ip=request.remote_addr,
         )
+
+
+@blp.route("/<uuid:user_id>/password-reset")
+class PasswordReset(MethodView):
+    @allow(Role.ADMIN)
+    @blp.doc(security=[{"session": []}])
+    @blp.response(200, PasswordResetSchema)
+    @blp.alt_response(401, schema=ErrorSchema, description=_401)
+    @blp.alt_response(403, schema=ErrorSchema, description=_403)
+    @blp.alt_response(404, schema=ErrorSchema, description="NOT_FOUND: no such user of mine.")
+    @blp.alt_response(
+        409,
+        schema=ErrorSchema,
+        description="CONFLICT: my own account (change it with POST /api/auth/password), or a "
+        "deactivated one.",
+    )
+    def post(self, user_id: uuid.UUID) -> dict[str, str]:
+        """Reset a user's password
+
+        Administrators only. Answers a new temporary password, once (it is not stored in
+        clear); the user's sessions end and their paired devices are revoked. Recorded in the
+        audit log (without the password).
+        """
+        password = services.reset_password(
+            db.session(), require_actor(), user_id, ip=request.remote_addr
+        )
+        return {"temporary_password": password}

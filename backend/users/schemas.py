@@ -66,3 +66,39 @@ class UserUpdateSchema(Schema):
     def not_empty(self, data: dict[str, object], **kwargs: object) -> None:
         if not data:
             raise ma.ValidationError("至少修改一项 / send at least one field", "_schema")
+
+
+class PasswordResetSchema(Schema):
+    temporary_password = ma.fields.String(
+        dump_only=True, metadata={"description": "Shown once; give it to the user in person."}
+    )
+
+
+class DirectoryArgsSchema(Schema):
+    """``GET /api/users/directory``: whom to list (``backend.users.directory``)."""
+
+    role = ma.fields.List(
+        ma.fields.Enum(
+            Role,
+            by_value=True,
+            validate=ma.validate.OneOf(
+                [Role.TEAM_LEADER, Role.AUDITOR, Role.REVIEWER, Role.SHOPPER],
+                error="Must be team_leader, auditor, reviewer or shopper.",
+            ),
+        ),
+        load_default=None,
+        metadata={"description": "Only these roles (repeat the parameter for several)."},
+    )
+    active = ma.fields.Boolean(
+        load_default=None,
+        metadata={"description": "Only active (true) or deactivated (false) accounts."},
+    )
+
+
+class DirectoryEntrySchema(Schema):
+    """A person as a team leader planning a team sees them: no email address, no client."""
+
+    id = ma.fields.UUID(dump_only=True)
+    display_name = ma.fields.String(dump_only=True)
+    role = ma.fields.Enum(Role, by_value=True, dump_only=True)
+    is_active = ma.fields.Boolean(dump_only=True)

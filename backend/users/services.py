@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
+from backend.audit.changes import apply_changes
+from backend.audit.services import record
+from backend.auth import session_store
+from backend.auth.actor import Actor
 from backend.auth.passwords import check_new_password, hash_password
 from backend.clients.models import Client
+from backend.devices.services import revoke_all_devices
 from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from backend.unit_of_work import flush_as_stored
 from backend.users.models import Organisation, Role, User
-
-if TYPE_CHECKING:
-    from backend.auth.access import Actor
 
 
 def normalise_email(email: str) -> str:
@@ -104,9 +107,6 @@ def _check_client_link(
 
 
 def _record(session: Session, actor: Actor, **entry: Any) -> None:
-    # Imported here: backend.audit.services needs backend.auth.access, which needs this module.
-    from backend.audit.services import record
-
     record(session, actor=actor, **entry)
 
 
@@ -151,7 +151,7 @@ def create_user(
         ip=ip,
     )
     try:
-        session.commit()
+        flush_as_stored(session)
     except sa.exc.IntegrityError:
         # Someone created the same address between our check and our insert.
         session.rollback()
@@ -193,17 +193,15 @@ def update_user(
         client_id = None
     _check_client_link(session, actor, role=role, client_id=client_id)
     deactivating = user.is_active and changes.get("is_active") is False
-    diff: dict[str, dict[str, Any]] = {}
-    for field, value in (
-        ("role", role),
-        ("client_id", client_id),
-        ("display_name", changes.get("display_name", user.display_name)),
-        ("is_active", changes.get("is_active", user.is_active)),
-    ):
-        old = getattr(user, field)
-        if old != value:
-            setattr(user, field, value)
-            diff[field] = {"from": _plain(old), "to": _plain(value)}
+    diff = apply_changes(
+        user,
+        {
+            "role": role,
+            "client_id": client_id,
+            "display_name": changes.get("display_name", user.display_name),
+            "is_active": changes.get("is_active", user.is_active),
+        },
+    )
     details: dict[str, Any] = {"changes": diff}
     if deactivating:
         details.update(_sign_out_everywhere(session, user))
@@ -217,26 +215,68 @@ def update_user(
             details=details,
             ip=ip,
         )
-        session.commit()
+        flush_as_stored(session)
     return user
 
 
 def _sign_out_everywhere(session: Session, user: User) -> dict[str, Any]:
     """A deactivated user's sessions end and devices are revoked, for good: reactivating the
     account later does not bring back a cookie or a token someone may have kept (issue 9 B3)."""
-    # Imported here: these modules need backend.auth.access, which needs this module.
-    from backend.auth import session_store
-    from backend.devices.services import revoke_all_devices
-
     ended = session_store.end_all(session, user.id, session_store.DEACTIVATED)
     devices = revoke_all_devices(session, user.id)
     return {"sessions_ended": ended, "devices_revoked": [str(d) for d in devices]}
 
 
-def _plain(value: Any) -> Any:
-    """A JSON-safe form of a value for audit details."""
-    if isinstance(value, Role):
-        return value.value
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return value
+#: Letters and digits nobody confuses when reading a temporary password aloud (no 0/O, 1/l/I).
+_READABLE = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def temporary_password() -> str:
+    """Three groups of five readable characters (about 86 bits): ``k7Mwp-2xQrt-Hn4ds``."""
+    import secrets
+
+    return "-".join("".join(secrets.choice(_READABLE) for _ in range(5)) for _ in range(3))
+
+
+def reset_password(
+    session: Session, actor: Actor, user_id: uuid.UUID, *, ip: str | None = None
+) -> str:
+    """Give a user a new temporary password (administrators); the password, shown once.
+
+    Whoever knew the old password loses the account with it: the user's sessions end and their
+    paired devices are revoked, as on a password change (the phones pair again and keep their
+    unsent records). The user signs in with the temporary password and changes it.
+    """
+    # Imported here: these modules need backend.auth.access, which needs this module.
+    from backend.auth import session_store
+    from backend.devices.services import revoke_all_devices
+
+    _check_admin(actor)
+    user = session.get(User, user_id)
+    if user is None or user.organisation_id != actor.user.organisation_id:
+        raise NotFound()
+    if user.id == actor.user.id:
+        raise Conflict(
+            details={
+                "reason": "请在“设置”中修改自己的密码 / change your own password in the settings"
+            }
+        )
+    if not user.is_active:
+        raise Conflict(
+            details={"reason": "账号已停用：请先启用 / the account is deactivated: activate it"}
+        )
+    password = temporary_password()
+    user.password_hash = hash_password(password)
+    ended = session_store.end_all(session, user.id, session_store.PASSWORD_CHANGED)
+    devices = revoke_all_devices(session, user.id)
+    _record(
+        session,
+        actor,
+        action="user.password_reset",
+        object_type="user",
+        object_id=user.id,
+        details={"sessions_ended": ended, "devices_revoked": [str(d) for d in devices]},
+        ip=ip,
+    )
+    flush_as_stored(session)
+    return password

@@ -13,7 +13,9 @@ import { createI18n } from './i18n';
 import { createApp } from './ui/app';
 import { assignmentsScreen } from './ui/screens/assignments';
 import { inspectScreen } from './ui/screens/inspect';
+import { onsiteScreen } from './onsite/screen';
 import { loginScreen } from './ui/screens/login';
+import { officeEntry } from './ui/office-entry';
 import { reviewDetailScreen, reviewListScreen } from './ui/screens/review';
 import { applyLargeText, readLargeText, settingsScreen } from './ui/screens/settings';
 import { surveysScreen } from './ui/screens/surveys';
@@ -44,12 +46,14 @@ const app = createApp({
   syncIndicator: byId('sync-indicator'),
   screens: {
     login: loginScreen,
+    onsite: onsiteScreen,
     assignments: assignmentsScreen,
     visit: visitScreen,
     inspect: inspectScreen,
     review: (a, root, params) => (params.length ? reviewDetailScreen(a, root, params) : reviewListScreen(a, root, params)),
     settings: settingsScreen,
     surveys: surveysScreen,
+    office: officeEntry,
   },
 });
 

@@ -7,12 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from backend.audit.models import AuditEntry
+from backend.extensions import db
 from backend.users.models import Organisation, Role, User
 from tests.factories import make_organisation, make_user, sign_in
+from tests.plans import captured, plan_of
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 
@@ -126,6 +129,69 @@ def test_pages_are_cut_by_id(
     pages = [[item["id"] for item in page["items"]] for page in (first, second, third)]
     assert pages == [newest_first[:2], newest_first[2:4], newest_first[4:]]
     assert third["next_before_id"] is None
+
+
+def test_pages_come_with_a_cursor_and_link_to_the_next_page_of_the_same_filters(
+    client: FlaskClient, db_session: Session, organisation: Organisation, admin: User
+) -> None:
+    entries = [add_entry(db_session, organisation, action="x.y") for _ in range(5)]
+    add_entry(db_session, organisation, action="other.action")
+    newest_first = [entry.id for entry in reversed(entries)]
+
+    pages, bodies = [], []
+    next_url: str | None = "/api/audit?action=x.y&limit=2"
+    while next_url is not None:
+        page = client.get(next_url)
+        assert page.status_code == 200, page.get_json()
+        bodies.append(page.get_json())
+        pages.append([item["id"] for item in page.get_json()["items"]])
+        link = page.headers.get("Link")
+        assert (link is None) == ("X-Next-Cursor" not in page.headers)
+        next_url = link[1 : link.index(">")] if link else None
+    # A page asked for by before_id links onward by cursor alone.
+    by_id = client.get(
+        "/api/audit", query_string={"action": "x.y", "limit": 2, "before_id": newest_first[1]}
+    )
+
+    assert pages == [newest_first[:2], newest_first[2:4], newest_first[4:]]
+    assert [b["next_before_id"] for b in bodies] == [newest_first[1], newest_first[3], None]
+    assert "before_id" not in by_id.headers["Link"] and "cursor=" in by_id.headers["Link"]
+    onward = client.get(by_id.headers["Link"][1 : by_id.headers["Link"].index(">")])
+    assert [i["id"] for i in onward.get_json()["items"]] == newest_first[4:]
+
+
+def test_a_cursor_of_other_filters_or_with_before_id_is_refused(
+    client: FlaskClient, db_session: Session, organisation: Organisation, admin: User
+) -> None:
+    for _ in range(3):
+        add_entry(db_session, organisation, action="x.y")
+    cursor = client.get("/api/audit?action=x.y&limit=1").headers["X-Next-Cursor"]
+
+    answers = [
+        client.get("/api/audit", query_string={"action": "device.revoked", "cursor": cursor}),
+        client.get("/api/audit", query_string={"action": "x.y", "cursor": cursor, "before_id": 9}),
+        client.get("/api/audit", query_string={"cursor": "bm90IGpzb24"}),
+    ]
+
+    assert [a.status_code for a in answers] == [422, 422, 422]
+    assert all(list(a.get_json()["details"]) == ["cursor"] for a in answers)
+
+
+@pytest.mark.postgres
+def test_a_page_reads_the_organisation_id_index_backwards(
+    app: Flask, client: FlaskClient, db_session: Session, organisation: Organisation, admin: User
+) -> None:
+    for _ in range(3):
+        add_entry(db_session, organisation, action="x.y")
+    cursor = client.get("/api/audit?limit=1").headers["X-Next-Cursor"]
+    with app.app_context(), captured(db.engine) as statements:
+        assert client.get("/api/audit", query_string={"cursor": cursor}).status_code == 200
+    page = next((s, p) for s, p in statements if "FROM audit_log" in s and "LIMIT" in s)
+
+    plan = plan_of(db_session, *page)
+
+    assert "Index Scan Backward using ix_audit_log_organisation_id_id" in plan, plan
+    assert "Sort" not in plan, plan
 
 
 def test_reading_the_log_is_itself_logged(

@@ -8,8 +8,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from backend.auth.access import hash_device_token
 from backend.devices.models import Device
+from backend.devices.tokens import hash_device_token
 from backend.users.models import Role, User
 from tests.factories import DEFAULT_PASSWORD, make_user
 

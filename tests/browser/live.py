@@ -33,11 +33,12 @@ from sqlalchemy.orm import Session
 from backend import create_app
 from backend.clients.models import Site
 from backend.config import REPO_ROOT
-from backend.demo import DEMO_LOGINS, load_demo_data
+from backend.demo import DEMO_ENGAGEMENT, DEMO_LOGINS, load_demo_data
 from backend.engagements.models import Assignment, AssignmentStatus, Engagement, EngagementSite
 from backend.evaluations.models import Evaluation, EvaluationEvent, EvaluationVersion
 from backend.evidence.models import Evidence
 from backend.extensions import db
+from backend.unit_of_work import transaction
 from backend.users.models import Role, User
 from tests.database import app_config, fresh_database
 
@@ -76,7 +77,9 @@ def prepare_database(database_url: str, storage_dir: Path) -> None:
     app = create_app(server_config(database_url, storage_dir))
     with app.app_context():
         flask_migrate.upgrade()
-        load_demo_data(db.session())
+        # One transaction, committed, as `fieldcert demo load` does: all of the demo is there.
+        with transaction(db.session()) as session:
+            load_demo_data(session)
         db.session.remove()
         db.engine.dispose()
 
@@ -202,7 +205,10 @@ class World:
     def new_assignment(self) -> str:
         """A fresh visit for the demo shopper at the first demo site (one evaluation each)."""
         with self.session() as session:
-            engagement = session.scalars(sa.select(Engagement)).one()
+            # The demo engagement by its title: other demo data adds engagements of its own.
+            engagement = session.scalars(
+                sa.select(Engagement).where(Engagement.title == DEMO_ENGAGEMENT)
+            ).one()
             site = session.scalars(
                 sa.select(Site)
                 .join(EngagementSite, EngagementSite.site_id == Site.id)
@@ -289,7 +295,11 @@ def wait_for_controller(page: Page) -> None:
 
 
 def sign_in(page: Page, role: Role) -> None:
-    email, password = login_of(role)
+    """Sign in as the demo user of ``role``."""
+    sign_in_as(page, *login_of(role))
+
+
+def sign_in_as(page: Page, email: str, password: str) -> None:
     page.goto("/#/login")
     wait_for_app(page)
     page.fill("#login-email", email)

@@ -15,8 +15,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Browser, BrowserContext, Page, Route
 
+from backend.demo import DEMO_ENGAGEMENT
+from backend.engagements.models import Engagement
 from backend.users.models import Role
 from tests.browser.live import (
     StoredPhoto,
@@ -422,7 +425,15 @@ def test_an_auditor_records_an_open_inspection_on_their_engagement(
     try:
         sign_in(page, Role.AUDITOR)
         page.goto("/#/inspect")
-        start = page.locator("[data-start-inspection]", has_text="南昌")  # the site the phone is at
+        # The demo engagement (the certified demo has another on the same sites), at the site
+        # the phone is at.
+        with world.session() as session:
+            demo = session.scalars(
+                sa.select(Engagement.id).where(Engagement.title == DEMO_ENGAGEMENT)
+            ).one()
+        start = page.locator(
+            f"[data-engagement-id='{demo}'] [data-start-inspection]", has_text="南昌"
+        )
         start.click()
         page.wait_for_selector('[data-screen="visit"][data-draft-id] #checkin')
         draft_id = page.locator('[data-screen="visit"]').get_attribute("data-draft-id")

@@ -40,7 +40,7 @@ from tests.chromium import launch_chromium
 
 pytestmark = pytest.mark.browser
 
-#: Integrity check keys (backend/evaluations/integrity.py) that must never show as such.
+#: Integrity check keys (backend/evaluations/integrity_checks.py) that must never show as such.
 RAW_CHECK_KEYS = (
     "geofence",
     "photo_location",

@@ -12,7 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from backend.engagements import services
+from backend.engagements import signals
 from backend.engagements.models import Assignment, AssignmentStatus, EngagementStatus
 from backend.users.models import Role
 from tests.engagements.support import World, audit_entries, count
@@ -41,15 +41,14 @@ def body(world: World, **overrides: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def created() -> Iterator[list[uuid.UUID]]:
-    """Registers a callback on on_assignment_created and collects the ids it was called with."""
+    """Hears assignment_created and collects the ids it was sent with."""
     seen: list[uuid.UUID] = []
 
-    def callback(session: Session, assignment: Assignment) -> None:
+    def receiver(assignment: Assignment, *, session: Session) -> None:
         seen.append(assignment.id)
 
-    services.on_assignment_created.append(callback)
-    yield seen
-    services.on_assignment_created.remove(callback)
+    with signals.assignment_created.connected_to(receiver):
+        yield seen
 
 
 # --------------------------------------------------------------------------- create
@@ -82,17 +81,14 @@ def test_the_team_leader_assigns_a_visit(
 def test_a_failing_callback_does_not_undo_the_assignment(
     client: FlaskClient, db_session: Session, world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken(session: Session, assignment: Assignment) -> None:
+    def broken(assignment: Assignment, *, session: Session) -> None:
         raise RuntimeError("push service down")
 
-    services.on_assignment_created.append(broken)
-    try:
+    with signals.assignment_created.connected_to(broken):
         sign_in(client, world.leader)
         response = client.post(
             f"/api/engagements/{world.engagement.id}/assignments", json=body(world)
         )
-    finally:
-        services.on_assignment_created.remove(broken)
 
     assert response.status_code == 201
     assert count(db_session, Assignment) == 1

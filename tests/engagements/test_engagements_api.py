@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from backend.auth.access import Actor
+from backend.auth.actor import Actor
 from backend.engagements import services
 from backend.engagements.models import (
     Engagement,

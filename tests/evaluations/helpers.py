@@ -18,9 +18,9 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from backend.auth.access import DEVICE_TOKEN_PREFIX, hash_device_token
 from backend.clients.models import Client, Site
 from backend.devices.models import Device
+from backend.devices.tokens import DEVICE_TOKEN_PREFIX, hash_device_token
 from backend.engagements.models import Assignment, Engagement, EngagementMember, TeamRole
 from backend.evidence.models import Evidence, EvidenceKind
 from backend.users.models import Organisation, Role, User

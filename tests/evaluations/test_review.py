@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from backend.audit.models import AuditEntry
 from backend.engagements.models import Assignment
-from backend.evaluations import services
+from backend.evaluations import signals
 from backend.evaluations.models import Evaluation
 from tests.evaluations.helpers import (
     World,
@@ -33,20 +33,20 @@ def world(db_session: Session) -> World:
 
 @pytest.fixture
 def calls() -> Iterator[list[tuple[str, uuid.UUID, str]]]:
-    """Record the callbacks the push feature would get: (which, evaluation id, status)."""
+    """Record the events the push feature would hear: (which, evaluation id, status)."""
     seen: list[tuple[str, uuid.UUID, str]] = []
 
-    def submitted(session: Session, evaluation: Evaluation) -> None:
+    def submitted(evaluation: Evaluation, *, session: Session) -> None:
         seen.append(("submitted", evaluation.id, evaluation.status.value))
 
-    def returned(session: Session, evaluation: Evaluation) -> None:
+    def returned(evaluation: Evaluation, *, session: Session) -> None:
         seen.append(("returned", evaluation.id, evaluation.status.value))
 
-    services.on_evaluation_submitted.append(submitted)
-    services.on_evaluation_returned.append(returned)
-    yield seen
-    services.on_evaluation_submitted.remove(submitted)
-    services.on_evaluation_returned.remove(returned)
+    with (
+        signals.evaluation_submitted.connected_to(submitted),
+        signals.evaluation_returned.connected_to(returned),
+    ):
+        yield seen
 
 
 @pytest.mark.parametrize(
@@ -228,14 +228,11 @@ def test_callbacks_hear_of_submissions_and_returns(
 
 
 def test_a_failing_callback_does_not_fail_the_request(client: FlaskClient, world: World) -> None:
-    def broken(session: Session, evaluation: Evaluation) -> None:
+    def broken(evaluation: Evaluation, *, session: Session) -> None:
         raise RuntimeError("push service down")
 
-    services.on_evaluation_submitted.append(broken)
-    try:
+    with signals.evaluation_submitted.connected_to(broken):
         _, body = submitted_visit(client, world)
-    finally:
-        services.on_evaluation_submitted.remove(broken)
 
     assert body["status"] == "submitted"
 

@@ -167,7 +167,7 @@ def test_an_engagement_whose_scheme_rates_no_items_has_no_service_score(
         ("other_client_user", 404),
         ("outside_auditor", 403),
         ("shopper", 403),
-        ("admin", 403),
+        ("admin", 200),  # issue 9 C10
     ],
 )
 def test_who_may_see_scores(client: FlaskClient, world: World, who: str, status: int) -> None:
@@ -176,6 +176,26 @@ def test_who_may_see_scores(client: FlaskClient, world: World, who: str, status:
     )
 
     assert response.status_code == status
+
+
+def test_the_administrator_reads_scores_and_results(
+    client: FlaskClient, db_session: Session, world: World
+) -> None:
+    """Issue 9 C10: the administrator may read an engagement's scores and results (was 403)."""
+    accepted = _evaluate(client, db_session, world, {"1.1": {"level": 5}, "1.2": {"level": 1}})
+    _evaluate(client, db_session, world, {"1.1": {"level": 1}}, outcome=("return",))
+    url = f"/api/engagements/{world.engagement.id}"
+
+    scores = client.get(f"{url}/scores", headers=world.admin.headers)
+    results = client.get(f"{url}/results", headers=world.admin.headers)
+
+    assert scores.status_code == 200, scores.get_json()
+    leaders = client.get(f"{url}/scores", headers=world.leader.headers).get_json()
+    assert scores.get_json() == leaders
+    assert scores.get_json()["overall"]["exact"] == "160/3"  # 6.4 / 12 × 100, accepted only
+    assert results.status_code == 200, results.get_json()
+    assert [r["id"] for r in results.get_json()] == [str(accepted)]
+    assert "evaluator" not in results.get_json()[0]
 
 
 def test_scores_of_an_unknown_engagement_are_not_found(client: FlaskClient, world: World) -> None:

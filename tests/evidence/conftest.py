@@ -15,8 +15,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from backend.auth.access import DEVICE_TOKEN_PREFIX, hash_device_token
 from backend.devices.models import Device
+from backend.devices.tokens import DEVICE_TOKEN_PREFIX, hash_device_token
 from backend.users.models import Organisation, Role, User
 from tests.evidence.pictures import sha256
 from tests.factories import make_user

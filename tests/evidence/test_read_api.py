@@ -62,7 +62,11 @@ def uploaded(
         X_Captured_At="2026-11-20T09:31:00+08:00",
     )
     assert response.status_code == 201
-    record: dict[str, Any] = response.get_json()
+    # The record once its renditions are made (the test app runs that job right after the
+    # upload's commit: FIELDCERT_JOBS=immediate).
+    again = client.get(f"/api/evidence/{response.get_json()['id']}", headers=shopper.headers)
+    record: dict[str, Any] = again.get_json()
+    assert record["derived"] == "ready"
     return record
 
 

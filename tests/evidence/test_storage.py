@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from backend.config import load_settings
 from backend.evidence.storage import (
     LocalStorage,
     ObjectNotFound,
@@ -166,16 +167,17 @@ def test_local_put_writes_through_a_temporary_file_in_the_same_directory(
 
 
 def test_settings_choose_s3_when_a_bucket_is_named(tmp_path: Path) -> None:
-    local = StorageSettings.from_config({"FIELDCERT_STORAGE_DIR": tmp_path}, environ={})
+    local = StorageSettings.from_config({"FIELDCERT_STORAGE_DIR": tmp_path})
     assert isinstance(local.build(), LocalStorage)
-    s3 = StorageSettings.from_config(
-        {"FIELDCERT_STORAGE_DIR": tmp_path},
-        environ={
-            "FIELDCERT_S3_BUCKET": "evidence",
-            "FIELDCERT_S3_ENDPOINT_URL": "http://127.0.0.1:9",
-            "FIELDCERT_S3_PREFIX": "/prod/",
-        },
-    )
+    # The environment as backend.config reads it into the Flask config.
+    environ = {
+        "FIELDCERT_INSTANCE_DIR": str(tmp_path),
+        "SECRET_KEY": "k" * 64,
+        "FIELDCERT_S3_BUCKET": "evidence",
+        "FIELDCERT_S3_ENDPOINT_URL": "http://127.0.0.1:9",
+        "FIELDCERT_S3_PREFIX": "/prod/",
+    }
+    s3 = StorageSettings.from_config(load_settings(environ).flask_config())
     assert (s3.s3_bucket, s3.s3_endpoint_url, s3.s3_prefix) == (
         "evidence",
         "http://127.0.0.1:9",

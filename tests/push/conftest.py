@@ -1,6 +1,6 @@
 """A local Web Push service, browser-side subscription keys, and an app whose data is committed.
 
-The sender thread writes with its own database session, as in production, so these tests need
+The delivery job writes with its own database session, as in production, so these tests need
 data that is really committed: ``push_app`` runs on a database of its own (a fresh SQLite file
 or PostgreSQL schema, migrated), not inside the rolled-back transaction of the other tests.
 """
@@ -128,10 +128,15 @@ def push_service() -> Iterator[PushService]:
 @pytest.fixture(scope="module")
 def push_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """An app on a database of its own that accepts the local push service's http endpoint."""
-    with fresh_database(tmp_path_factory.mktemp("push-db")) as url:
+    folder = tmp_path_factory.mktemp("push-db")
+    with fresh_database(folder) as url:
         app = create_app(
             app_config(
                 url,
+                # Notifications wait in a real queue (a SQLite file, as on a laptop) until the
+                # test runs them as a worker would (jobs_of(app).run_pending()).
+                FIELDCERT_JOBS="sqlite",
+                FIELDCERT_JOBS_FILE=str(folder / "jobs.sqlite3"),
                 FIELDCERT_PUSH_ALLOW_INSECURE_ENDPOINTS=True,
                 # Each test signs in; the module's tests together exceed the real limit.
                 FIELDCERT_LOGIN_RATE_LIMIT="1000 per minute",

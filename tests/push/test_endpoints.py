@@ -23,10 +23,12 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from backend.audit.models import AuditEntry
+from backend.extensions import db
 from backend.push.endpoints import EndpointPolicy, EndpointRefused, is_forbidden
 from backend.push.models import PushSubscription
 from backend.push.sender import Job, Outcome, PushSender, Target
 from backend.push.vapid import load_or_create_keys
+from backend.unit_of_work import transaction
 from tests.factories import make_user, sign_in
 from tests.offline_dns import NAMES, OfflineResolver
 from tests.push.conftest import BrowserKeys, PushService
@@ -176,12 +178,10 @@ def strict_sender(app: Flask, resolver: OfflineResolver) -> PushSender:
 
 
 def run_one(sender: PushSender, job: Job) -> Outcome:
-    outcomes: list[Outcome] = []
-    sender.after_job = lambda _job, outcome: outcomes.append(outcome)
-    assert sender.enqueue(job)
-    assert sender.wait_idle(20)
-    (outcome,) = outcomes
-    return outcome
+    """Run the delivery job's body with this sender, in its own unit of work as a worker does
+    (the queue itself is tested in tests/push/test_push.py and tests/jobs)."""
+    with sender._app.app_context(), transaction(db.session()) as session:
+        return sender.deliver(session, job)
 
 
 def stored_subscription(session: Session, endpoint: str, user_id: uuid.UUID) -> Target:

@@ -4,25 +4,32 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 import stat
+import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from blinker import ANY
 from flask import Flask
 from flask.testing import FlaskClient
 from py_vapid import Vapid02  # type: ignore[import-untyped]
 from sqlalchemy.orm import Session
 
+from backend import create_app
 from backend.audit.models import AuditEntry
-from backend.push import services
+from backend.engagements.signals import assignment_created
+from backend.evaluations.signals import evaluation_returned, evaluation_submitted
+from backend.extensions import db
+from backend.jobs.engine import jobs_of
+from backend.push import receivers, services
 from backend.push.models import PushSubscription
-from backend.push.sender import Job, Outcome, PushSender, Target
+from backend.push.sender import RETRY_DELAYS, Job, Outcome, PushSender, Target
 from backend.push.vapid import PRIVATE_KEY_FILE, PUBLIC_KEY_FILE, load_or_create_keys
 from backend.users.models import Role, User
 from tests.factories import (
@@ -58,6 +65,17 @@ def subscribe(client: FlaskClient, endpoint: str, keys: BrowserKeys) -> dict[str
     assert response.status_code == 201, response.get_json()
     body: dict[str, Any] = response.get_json()
     return body
+
+
+@pytest.fixture(autouse=True)
+def _empty_queue(push_app: Flask) -> None:
+    """Each test starts with nothing queued (the module's app and its queue file are shared)."""
+    jobs_of(push_app).huey.flush()
+
+
+def run_jobs(app: Flask) -> int:
+    """Run the queued jobs as a worker does (the consumer itself: tests/jobs)."""
+    return jobs_of(app).run_pending()
 
 
 def sender_of(app: Flask) -> PushSender:
@@ -230,6 +248,8 @@ def test_a_notification_arrives_encrypted_for_the_browser_with_a_valid_vapid_sig
 
     assert response.status_code == 202
     assert response.get_json() == {"queued": 1}
+    assert push_service.received.empty()  # queued, not sent by the request
+    assert run_jobs(push_app) == 1
     message = push_service.next_message()
     assert message.path == "/push/delivered"
     assert json.loads(keys.decrypt(message.body)) == TEST_MESSAGE
@@ -241,7 +261,6 @@ def test_a_notification_arrives_encrypted_for_the_browser_with_a_valid_vapid_sig
     claims = json.loads(base64.urlsafe_b64decode(authorization.split("t=")[1].split(".")[1] + "=="))
     assert claims["aud"] == push_service.origin
     assert claims["sub"] == push_app.config["FIELDCERT_VAPID_SUBJECT"]
-    assert sender_of(push_app).wait_idle(10)
     stored = subscription(push_session, subscribed["id"])
     assert stored is not None and stored.last_success_at is not None
 
@@ -257,8 +276,8 @@ def test_a_subscription_the_push_service_calls_gone_is_removed(
 
     assert client.post("/api/push/test").get_json() == {"queued": 1}
 
+    assert run_jobs(push_app) == 1
     push_service.next_message()
-    assert sender_of(push_app).wait_idle(10)
     assert subscription(push_session, subscribed["id"]) is None
     entry = push_session.scalars(
         sa.select(AuditEntry).where(
@@ -278,10 +297,20 @@ def test_other_push_service_errors_keep_the_subscription(
 
     client.post("/api/push/test")
 
+    assert run_jobs(push_app) == 1
     push_service.next_message()
-    assert sender_of(push_app).wait_idle(10)
     stored = subscription(push_session, subscribed["id"])
     assert stored is not None and stored.last_success_at is None
+    # Tried again later (RFC 8030 §7.3): a job for that subscription waits RETRY_DELAYS[0] s.
+    huey = jobs_of(push_app).huey
+    assert (huey.pending_count(), huey.scheduled_count()) == (0, 1)
+    (retry,) = huey.scheduled()
+    (wire,) = retry.args
+    assert wire["attempt"] == 1
+    assert [t["subscription_id"] for t in wire["targets"]] == [subscribed["id"]]
+    assert retry.eta is not None
+    wait = (retry.eta - datetime.now(UTC).replace(tzinfo=None)).total_seconds()
+    assert RETRY_DELAYS[0] - 5 < wait <= RETRY_DELAYS[0]
 
 
 def test_a_slow_push_service_does_not_hold_up_the_request(
@@ -293,47 +322,53 @@ def test_a_slow_push_service_does_not_hold_up_the_request(
 
     response = client.post("/api/push/test")
 
-    # The request has its answer while the push service has not answered yet.
+    # The request has its answer before the push service was even contacted; the worker
+    # (here a thread running the queue) waits for the slow service instead.
     assert response.status_code == 202
-    assert not push_service.answered.is_set()
+    assert not push_service.arrived.is_set()
+    worker = threading.Thread(target=run_jobs, args=(push_app,))
+    worker.start()
     assert push_service.arrived.wait(10), "the push was never sent"
     assert not push_service.answered.is_set()
     push_service.release.set()
-    assert sender_of(push_app).wait_idle(10)
+    worker.join(20)
     assert push_service.answered.is_set()
     stored = subscription(push_session, subscribed["id"])
     assert stored is not None and stored.last_success_at is not None
 
 
-def test_a_full_queue_drops_the_notification_with_a_log_line(
-    push_app: Flask, push_service: PushService, caplog: pytest.LogCaptureFixture
+def test_a_queued_notification_survives_a_restart_of_the_web_process(
+    push_app: Flask, push_session: Session, push_service: PushService
 ) -> None:
-    sender = PushSender(
-        push_app,
-        keys=load_or_create_keys(Path(push_app.config["FIELDCERT_INSTANCE_DIR"])),
-        subject="mailto:ops@example.test",
-        policy=sender_of(push_app).policy,
-        queue_size=1,
-    )
-    push_service.hold = True
-    target = Target(
-        subscription_id=uuid.uuid4(),
-        endpoint=push_service.endpoint("queue"),
-        **BrowserKeys().as_json(),
-    )
+    """The queue is durable (a file here, Redis on servers): a new process delivers it. The
+    thread queue this replaced lost every waiting notification with its process."""
+    client = signed_in(push_app, make_user(push_session))
+    keys = BrowserKeys()
+    subscribe(client, push_service.endpoint("restart"), keys)
+    assert client.post("/api/push/test").get_json() == {"queued": 1}
 
-    def job() -> Job:
-        return Job(user_id=uuid.uuid4(), targets=(target,), payload=b"{}")
+    # Another app on the same database and queue file: the web process after a restart, or
+    # the worker.
+    restarted = create_app({k: push_app.config[k] for k in _SAME_INSTALLATION} | {"TESTING": True})
+    try:
+        assert jobs_of(restarted).run_pending() == 1
+    finally:
+        with restarted.app_context():
+            db.engine.dispose()
 
-    assert sender.enqueue(job())
-    assert push_service.arrived.wait(10)  # the worker holds the first job
-    assert sender.enqueue(job())  # waits in the queue (size 1)
-    with caplog.at_level(logging.WARNING, logger="backend.push.sender"):
-        assert not sender.enqueue(job())
+    message = push_service.next_message()
+    assert json.loads(keys.decrypt(message.body)) == TEST_MESSAGE
 
-    assert "push queue full" in caplog.text
-    push_service.release.set()
-    assert sender.wait_idle(10)
+
+#: Settings two processes of one installation share.
+_SAME_INSTALLATION = (
+    "SQLALCHEMY_DATABASE_URI",
+    "SECRET_KEY",
+    "FIELDCERT_INSTANCE_DIR",
+    "FIELDCERT_JOBS",
+    "FIELDCERT_JOBS_FILE",
+    "FIELDCERT_PUSH_ALLOW_INSECURE_ENDPOINTS",
+)
 
 
 def test_without_subscriptions_nothing_is_queued(client: FlaskClient, db_session: Session) -> None:
@@ -352,7 +387,7 @@ class RecordingSender:
     def __init__(self) -> None:
         self.jobs: list[Job] = []
 
-    def enqueue(self, job: Job) -> bool:
+    def queue(self, session: Session, job: Job) -> bool:
         self.jobs.append(job)
         return True
 
@@ -378,13 +413,16 @@ def add_subscription(db_session: Session, user: User) -> None:
     db_session.commit()
 
 
-def test_the_notifiers_are_attached_to_the_hooks_once() -> None:
-    first = services.register_push_notifiers()
-    services.register_push_notifiers()
+def test_the_notifiers_are_attached_to_the_hooks_once(make_app: Callable[..., Flask]) -> None:
+    make_app()
+    make_app()  # a second app in the process connects nothing twice
 
-    assert first == [f"{module}.{hook}" for module, hook, _ in services.NOTIFIER_HOOKS]
-    for module_name, hook, notifier in services.NOTIFIER_HOOKS:
-        hooks: Sequence[object] = getattr(__import__(module_name, fromlist=[hook]), hook)
+    for signal, notifier in (
+        (assignment_created, receivers.assignment_created_to_shopper),
+        (evaluation_submitted, receivers.evaluation_submitted_to_leaders),
+        (evaluation_returned, receivers.evaluation_returned_to_evaluator),
+    ):
+        hooks: Sequence[object] = list(signal.receivers_for(ANY))
         assert list(hooks).count(notifier) == 1
 
 

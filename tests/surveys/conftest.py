@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,39 +14,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from backend.clients.models import Client, Site
-from backend.engagements.models import Engagement
 from backend.surveys import answering
 from backend.surveys.models import SurveyCampaign, SurveyResponse
-from backend.users.models import Organisation, Role, User
-from tests.factories import (
-    make_client,
-    make_engagement,
-    make_organisation,
-    make_site,
-    make_unit,
-    make_user,
-    sign_in,
-)
+from tests.factories import sign_in
+from tests.world import World, build_world
 
-
-@dataclass
-class SurveyWorld:
-    organisation: Organisation
-    client: Client
-    site: Site
-    other_site: Site
-    engagement: Engagement
-    admin: User
-    leader: User
-    auditor: User
-    second_auditor: User
-    other_leader: User
-    other_auditor: User
-    reviewer: User
-    reviewer_on_team: User
-    client_user: User
-    shopper: User
+#: The survey tests' name for the one world (tests/world.py).
+SurveyWorld = World
 
 
 @pytest.fixture(autouse=True)
@@ -64,49 +37,13 @@ def world(db_session: Session) -> SurveyWorld:
 
 
 def make_survey_world(db_session: Session) -> SurveyWorld:
-    """The world, committed (also on a database of a test's own)."""
-    organisation = make_organisation(db_session)
-    client = make_client(db_session, organisation=organisation, name="江西某污水处理工程有限公司")
-    unit = make_unit(db_session, client=client)
-    site = make_site(db_session, unit=unit, name="一号项目部")
-    other_site = make_site(db_session, unit=unit, name="二号项目部")
-
-    def user(role: Role, name: str) -> User:
-        return make_user(db_session, role=role, organisation=organisation, display_name=name)
-
-    leader = user(Role.TEAM_LEADER, "张组长")
-    auditor = user(Role.AUDITOR, "刘审查")
-    second_auditor = user(Role.AUDITOR, "吴审查")
-    reviewer_on_team = user(Role.REVIEWER, "曾在组复核")
-    engagement = make_engagement(
+    """The world with project-department sites, modes A and E and two auditors on the team."""
+    return build_world(
         db_session,
-        client=client,
-        leader=leader,
-        auditors=[auditor, second_auditor, reviewer_on_team],
-        sites=[site, other_site],
+        site_names=("一号项目部", "二号项目部"),
         modes=("A", "E"),
+        second_auditor_on_team=True,
     )
-    client_user = user(Role.CLIENT_USER, "孙委托")
-    client_user.client_id = client.id
-    built = SurveyWorld(
-        organisation=organisation,
-        client=client,
-        site=site,
-        other_site=other_site,
-        engagement=engagement,
-        admin=user(Role.ADMIN, "王管理"),
-        leader=leader,
-        auditor=auditor,
-        second_auditor=second_auditor,
-        other_leader=user(Role.TEAM_LEADER, "李组长"),
-        other_auditor=user(Role.AUDITOR, "赵审查"),
-        reviewer=user(Role.REVIEWER, "陈复核"),
-        reviewer_on_team=reviewer_on_team,
-        client_user=client_user,
-        shopper=user(Role.SHOPPER, "周暗访"),
-    )
-    db_session.commit()
-    return built
 
 
 def campaign_body(world: SurveyWorld, **extra: Any) -> dict[str, Any]:

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from backend.surveys import logic
 from tests.factories import make_site, sign_in
+from tests.reports.pdfcheck import assert_fonts_embedded
+from tests.reports.pdfcheck import text as pdf_text
 from tests.surveys.conftest import SurveyWorld, answer, campaign_body, respondent
 
 
@@ -123,7 +125,9 @@ def test_posters_and_codes_for_each_site(
     assert b"<svg" in svg.data
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.data.startswith(b"%PDF")
-    assert b"STSong-Light" in pdf.data  # the built-in CID font: no font file embedded
+    # The Noto CJK font embedded as a subset (issue 10: no font the reader must supply).
+    assert {f.name.split("+")[-1] for f in assert_fonts_embedded(pdf.data)} == {"Noto-Sans-CJK-SC"}
+    assert "服务场所" in pdf_text(pdf.data)
     assert len(pdf.data) < 200_000
     assert "attachment" in pdf.headers["Content-Disposition"]
     assert other.status_code == 404

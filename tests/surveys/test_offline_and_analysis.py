@@ -114,6 +114,38 @@ def test_the_score_is_the_mean_of_per_respondent_scores_not_a_pooled_ratio(
     assert q11["distribution"] == {"1": 0, "2": 0, "3": 0, "4": 0, "5": 1, "na": 1}
 
 
+def test_per_respondent_false_leaves_out_each_answers_score_but_not_the_scores(
+    app: Flask, client: FlaskClient, db_session: Session, world: SurveyWorld
+) -> None:
+    campaign = create_campaign(client, world)
+    code = campaign["sites"][0]["code"]
+    assert answer(respondent(app, "192.0.2.1"), code, {"1.1": 5, "1.2": 1}).status_code == 200
+    assert answer(respondent(app, "192.0.2.2"), code, {"1.1": "na", "1.2": 5}).status_code == 200
+    sign_in(client, world.leader)
+    url = f"/api/survey-campaigns/{campaign['id']}/analysis"
+
+    full = client.get(url).get_json()
+    slim = client.get(f"{url}?per_respondent=false").get_json()
+    explicit = client.get(f"{url}?per_respondent=true").get_json()
+    bad = client.get(f"{url}?per_respondent=maybe")
+
+    assert len(full["overall"]["per_respondent"]) == 2
+    assert len(full["sites"][0]["per_respondent"]) == 2
+    assert explicit["overall"]["per_respondent"] == full["overall"]["per_respondent"]
+    assert "per_respondent" not in slim["overall"]
+    assert all("per_respondent" not in site for site in slim["sites"])
+    assert slim["overall"]["score"] == full["overall"]["score"]
+    assert slim["sites"][0]["counted"] == full["sites"][0]["counted"] == 2
+    assert bad.status_code == 422
+    assert bad.get_json()["code"] == "VALIDATION_ERROR"
+    parameters = (
+        app.test_client()
+        .get("/api/openapi.json")
+        .get_json()["paths"]["/api/survey-campaigns/{campaign_id}/analysis"]["get"]["parameters"]
+    )
+    assert any(p["name"] == "per_respondent" and p["in"] == "query" for p in parameters)
+
+
 def test_online_and_face_to_face_are_shown_apart_and_low_items_flagged(
     app: Flask, client: FlaskClient, db_session: Session, world: SurveyWorld
 ) -> None:

@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from backend.audit.models import AuditEntry
-from backend.auth.access import hash_device_token
 from backend.devices.models import Device
+from backend.devices.tokens import hash_device_token
 from backend.users.models import Organisation, Role, User
 from tests.factories import DEFAULT_PASSWORD, make_client, make_organisation, make_user, sign_in
 

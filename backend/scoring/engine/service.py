@@ -220,36 +220,51 @@ def score_service(
         service_score = sum(bonus_scores, Fraction(0)) / counted
     else:
         service_score = mean_of(by_possible, counted)
-    explanation = _service_explanation(
-        model, service_score, counted, excluded, modes, weights, results
+    scored = [r for r in results if r.possible_scaled]
+    pooled: Fraction | None = None
+    if scored and not model.bonus_items:
+        # Σ earned / Σ possible over all evaluations, shown only to contrast with §5.1.2's mean.
+        pooled = Fraction(
+            sum(r.earned_scaled for r in scored) * _HUNDRED,
+            sum(r.possible_scaled for r in scored) * scored[0].d_scale,
+        )
+    explanation = service_explanation(
+        model,
+        service_score,
+        counted,
+        excluded,
+        modes,
+        weights,
+        first_scores=[r.score for r in scored[:50]],
+        pooled=pooled,
     )
     return ServiceResult(
         service_score, tuple(results), characteristics, modes, counted, explanation
     )
 
 
-def _service_explanation(
+def service_explanation(
     model: ServiceModel,
     value: Fraction | None,
     counted: int,
     excluded: int,
     modes: Mapping[str, Fraction],
     weights: Mapping[str, Fraction] | None,
-    results: Sequence[EvaluationScore],
+    *,
+    first_scores: Sequence[Fraction | None],
+    pooled: Fraction | None,
 ) -> Explanation:
-    scored = [r for r in results if r.possible_scaled]
-    pooled: Fraction | None = None
-    if scored and not model.bonus_items:
-        # Σ earned / Σ possible over all evaluations, shown only to contrast with §5.1.2's mean.
-        first = scored[0]
-        pooled = Fraction(
-            sum(r.earned_scaled for r in scored) * _HUNDRED,
-            sum(r.possible_scaled for r in scored) * first.d_scale,
-        )
+    """The explanation of a §5.1.2 service score from its parts.
+
+    ``first_scores``: the first 50 scored evaluations' scores, in input order; ``pooled``:
+    Σ earned ÷ Σ possible × 100 over them all (None with bonus items). Public so that a caller
+    summing stored per-evaluation values in the database (``backend.surveys.tallies``) explains
+    its mean in the same words as ``score_service``.
+    """
     numbers: dict[str, Any] = {
         "evaluations_counted": counted,
         "evaluations_without_rated_items": excluded,
-        "per_evaluation_scores_first_50": [show(r.score) for r in scored[:50]],
+        "per_evaluation_scores_first_50": [show(score) for score in first_scores[:50]],
         "pooled_ratio_for_comparison": show(pooled) if pooled is not None else None,
     }
     if value is None:

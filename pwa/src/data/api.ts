@@ -47,6 +47,8 @@ export interface ApiResponse<T> {
   status: number;
   data: T;
   etag: string | null;
+  /** A paged list's next page (`X-Next-Cursor`, backend/paging.py); absent on the last page. */
+  next?: string | null;
 }
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -137,6 +139,23 @@ export async function apiFetch<T>(method: string, path: string, opts: ApiOptions
   }
 }
 
+/**
+ * Every page of a paged list (`GET` with `X-Next-Cursor`, backend/paging.py), in order, at
+ * `limit` rows a page (the server allows 1 to 500).
+ */
+export async function apiFetchAll<T>(path: string, limit = 500): Promise<T[]> {
+  const base = `${path}${path.includes('?') ? '&' : '?'}limit=${limit}`;
+  const rows: T[] = [];
+  let cursor: string | null | undefined = null;
+  do {
+    const url: string = cursor ? `${base}&cursor=${encodeURIComponent(cursor)}` : base;
+    const page: ApiResponse<T[]> = await apiFetch<T[]>('GET', url);
+    rows.push(...page.data);
+    cursor = page.next;
+  } while (cursor);
+  return rows;
+}
+
 async function request<T>(method: string, path: string, opts: ApiOptions, csrf: boolean): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': await apiLanguage() };
   const token = await getDeviceToken();
@@ -189,7 +208,8 @@ async function request<T>(method: string, path: string, opts: ApiOptions, csrf: 
   }
   const etag = response.headers.get('ETag');
   if (response.ok || response.status === 304) {
-    return { status: response.status, data: data as T, etag };
+    const next = response.headers.get('X-Next-Cursor');
+    return { status: response.status, data: data as T, etag, ...(next !== null ? { next } : {}) };
   }
   const err = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
   const code = typeof err['code'] === 'string' ? err['code'] : `HTTP_${response.status}`;

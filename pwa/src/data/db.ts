@@ -7,7 +7,7 @@
  * as it has no pending request, so an await on fetch ends it). Read, close, send, then write in
  * a new transaction.
  */
-import type { Lease, OutboxEntry, StoredPhoto, StoredSurveyAnswer, SyncMeta, VisitDraft } from './types';
+import type { Lease, OutboxEntry, StoredOnsiteRecord, StoredPhoto, StoredSurveyAnswer, SyncMeta, VisitDraft } from './types';
 
 export const DB_NAME = 'fieldcert';
 
@@ -25,6 +25,8 @@ export interface StoreTypes {
   meta: unknown;
   /** keyPath 'id'; index 'campaignId'. Face-to-face survey answers (v2). */
   surveys: StoredSurveyAnswer;
+  /** keyPath 'id'; index 'engagementId'. On-site audit records (v3, src/onsite/). */
+  onsite: StoredOnsiteRecord;
 }
 export type StoreName = keyof StoreTypes;
 
@@ -119,6 +121,12 @@ export const MIGRATIONS: readonly Migration[] = [
   (db) => {
     const surveys = db.createObjectStore('surveys', { keyPath: 'id' });
     surveys.createIndex('campaignId', 'campaignId', { unique: false });
+  },
+  // v3: on-site audit records (issue 11: management audit, conformity with timing rows). A new
+  // store only; their outbox entries use the draftId index like survey answers.
+  (db) => {
+    const onsite = db.createObjectStore('onsite', { keyPath: 'id' });
+    onsite.createIndex('engagementId', 'engagementId', { unique: false });
   },
 ];
 
@@ -236,7 +244,7 @@ export class Tx {
    * Put into a keyPath store; returns the key. Not the outbox: only data/outbox-store.ts writes
    * outbox entries.
    */
-  put<S extends 'drafts' | 'photos' | 'surveys'>(name: S, value: StoreTypes[S]): Promise<IDBValidKey> {
+  put<S extends 'drafts' | 'photos' | 'surveys' | 'onsite'>(name: S, value: StoreTypes[S]): Promise<IDBValidKey> {
     return req(this.store(name).put(value));
   }
 

@@ -122,17 +122,29 @@ const FINAL_STATUSES = new Set(['accepted', 'rejected', 'excluded']);
 
 /**
  * Free the phone's storage: delete photos the server confirmed (its SHA-256 equals ours) whose
- * visit has a final review outcome (accepted, rejected, excluded). Nothing unconfirmed, nothing
+ * visit has a final review outcome (accepted, rejected, excluded), or whose on-site record the
+ * server acknowledged. Nothing unconfirmed, nothing
  * of a visit still open or in the outbox is touched; the visit keeps citing the photo by id
  * (the server has it: GET /api/evidence/<id>/thumbnail). Resolves with the number deleted.
  */
 export async function pruneConfirmedPhotos(): Promise<number> {
-  const deleted = await transact(['photos', 'drafts', 'outbox'], 'readwrite', async (tx) => {
+  const deleted = await transact(['photos', 'drafts', 'onsite', 'outbox'], 'readwrite', async (tx) => {
     const busy = new Set((await allEntries(tx)).map((e) => e.draftId));
-    let count = 0;
+    const done: string[] = [];
     for (const draft of await tx.getAll('drafts')) {
       if (busy.has(draft.id) || draft.status !== 'synced' || !FINAL_STATUSES.has(draft.serverStatus ?? '')) continue;
-      for (const photo of await tx.byIndex('photos', 'evaluationId', draft.id)) {
+      done.push(draft.id);
+    }
+    // On-site records (src/onsite/): once the server acknowledged the record that cites them
+    // (state sent, nothing of it left in the outbox). A record the team leader returns later
+    // shows them from the server (onsite/evidence.ts), and its correction cites them by id.
+    for (const record of await tx.getAll('onsite')) {
+      if (busy.has(record.id) || record.state !== 'sent') continue;
+      done.push(record.id);
+    }
+    let count = 0;
+    for (const id of done) {
+      for (const photo of await tx.byIndex('photos', 'evaluationId', id)) {
         if (!photo.meta.confirmed) continue;
         await tx.delete('photos', photo.id);
         count += 1;

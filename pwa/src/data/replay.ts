@@ -24,7 +24,7 @@ import { newOwnerId, renewLease, withOutboxLock } from './lock';
 import * as outbox from './outbox-store';
 import { userIdOf } from './outbox-store';
 import { sha256Hex } from './photo-store';
-import type { OutboxEntry, SyncError, SyncMeta, VisitDraft } from './types';
+import type { OnsiteServerCopy, OutboxEntry, SyncError, SyncMeta, VisitDraft } from './types';
 
 export interface ReplayResult {
   /** false: another context was sending, or the back-off time has not come (and not forced). */
@@ -179,6 +179,9 @@ class Run {
         case 'survey':
           await this.sendSurvey(prepared);
           break;
+        case 'onsite':
+          await this.sendOnsite(prepared);
+          break;
       }
       this.sent += 1;
       // Let every indicator count down as entries go, not only at the end of the run.
@@ -268,6 +271,45 @@ class Run {
     });
   }
 
+  /**
+   * An on-site audit record (src/onsite/): PUT under its own id (201 stored, 200 the same
+   * content was already stored), or the URL of its kind (`onsiteRequest`). Confirmed only when
+   * the answer names the expected id (this id; for a reconciliation the pair's); then the entry
+   * goes and the record is marked sent with the server's status and version, in one transaction.
+   */
+  private async sendOnsite(entry: OutboxEntry): Promise<void> {
+    // A returned record corrected on the phone: the whole content as a new version, on the
+    // version the team leader returned (If-Match), and submitted again.
+    const correction = entry.ifMatch !== null && entry.ifMatch !== undefined;
+    const body = entry.body as { content?: unknown; kind?: string; engagement_id?: string };
+    const { url, json, expected } = onsiteRequest(entry.draftId, body, correction);
+    const answer = await apiFetch<{ id?: string; status?: string; version?: number }>(correction ? 'PATCH' : 'PUT', url, {
+      json,
+      headers: { 'X-Device-Time': deviceTime() },
+      ...(correction ? { ifMatch: entry.ifMatch as number } : {}),
+    });
+    const data = answer.data;
+    if (data?.id !== expected) {
+      throw new LocalProblem('ONSITE_NOT_CONFIRMED', `The server answered ${String(data?.id)}, not ${expected}`);
+    }
+    await transact(['outbox', 'onsite'], 'readwrite', async (tx) => {
+      await outbox.acknowledge(tx, entry.seq as number);
+      const stored = await tx.get('onsite', entry.draftId);
+      if (stored !== undefined) {
+        await tx.put('onsite', {
+          ...stored,
+          state: 'sent',
+          error: null,
+          returned: null,
+          conflict: null,
+          sentAt: new Date(this.now()).toISOString(),
+          serverStatus: data.status ?? null,
+          serverVersion: parseEtagVersion(answer.etag) ?? data.version ?? null,
+        });
+      }
+    });
+  }
+
   /** The server has the record: drop the entry and note its version, in one transaction. */
   private async acknowledge(entry: OutboxEntry, data: EvaluationAnswer, etag: string | null): Promise<void> {
     const version = parseEtagVersion(etag) ?? data.version;
@@ -307,7 +349,7 @@ class Run {
       case 'upload-missing':
         return this.uploadMissing(entry, decision.evidenceIds, err);
       case 'refetch':
-        return this.refetch(entry, err);
+        return entry.kind === 'onsite' ? this.refetchOnsite(entry, err) : this.refetch(entry, err);
       case 'recheck-hash':
         return this.recheckHash(entry, err);
     }
@@ -330,8 +372,13 @@ class Run {
 
   /** Keep the entry for a person; the draft (or survey answer) shows why. Other visits go on. */
   private async block(entry: OutboxEntry, err: SyncError): Promise<void> {
-    await transact(['outbox', 'drafts', 'surveys'], 'readwrite', async (tx) => {
+    await transact(['outbox', 'drafts', 'surveys', 'onsite'], 'readwrite', async (tx) => {
       await outbox.block(tx, entry.seq as number, err);
+      if (entry.kind === 'onsite') {
+        const stored = await tx.get('onsite', entry.draftId);
+        if (stored !== undefined) await tx.put('onsite', { ...stored, state: 'blocked', error: err });
+        return;
+      }
       if (entry.kind === 'survey') {
         const answer = await tx.get('surveys', entry.draftId);
         if (answer !== undefined) await tx.put('surveys', { ...answer, state: 'blocked', error: err });
@@ -447,6 +494,41 @@ class Run {
     return null;
   }
 
+  /**
+   * 412 on the correction of a returned on-site record: the record changed on the server since
+   * it was returned (corrected from another phone, resubmitted and returned again). The whole
+   * content is one judgement of the auditor's, so nothing is merged: the server's record is read
+   * and kept beside the correction, and the entry waits for the auditor (onsite/store.ts
+   * `resolveConflict`: re-apply on the server's version, or take the server's).
+   */
+  private async refetchOnsite(entry: OutboxEntry, err: SyncError): Promise<ReplayResult | null> {
+    let current: { data: { version?: number; status?: string; content?: Record<string, unknown>; history?: { to_status: string; comment: string | null }[] }; etag: string | null };
+    try {
+      current = await apiFetch('GET', `/api/onsite-records/${entry.draftId}`);
+    } catch (error) {
+      return this.handleFailure(entry, error);
+    }
+    const data = current.data;
+    const copy: OnsiteServerCopy = {
+      version: parseEtagVersion(current.etag) ?? data.version ?? 0,
+      status: data.status ?? '',
+      content: data.content ?? {},
+      comment: [...(data.history ?? [])].reverse().find((e) => e.to_status === 'returned')?.comment ?? null,
+    };
+    const stale: SyncError = {
+      code: 'ONSITE_CHANGED_ON_SERVER',
+      message: 'This record changed on the server since it was returned',
+      status: 412,
+      details: { ...asRecord(err.details), current_version: copy.version, server_status: copy.status },
+    };
+    await transact(['outbox', 'onsite'], 'readwrite', async (tx) => {
+      await outbox.block(tx, entry.seq as number, stale);
+      const stored = await tx.get('onsite', entry.draftId);
+      if (stored !== undefined) await tx.put('onsite', { ...stored, state: 'blocked', error: stale, conflict: copy });
+    });
+    return null;
+  }
+
   /** 422 EVIDENCE_HASH_MISMATCH: damaged in transit (retry) or on the phone (a person). */
   private async recheckHash(entry: OutboxEntry, err: SyncError): Promise<ReplayResult | null> {
     const photo = await transact(['photos'], 'readonly', (tx) => tx.get('photos', entry.photoId ?? ''));
@@ -455,6 +537,33 @@ class Run {
     }
     await this.block(entry, { ...err, code: 'LOCAL_PHOTO_DAMAGED', message: 'The photo stored on this phone is damaged' });
     return null;
+  }
+}
+
+/**
+ * Where an on-site entry goes, what it sends, and the id the answer must name to confirm it:
+ *
+ * - `document_review` (CQC §5.1.4) has its own resource: one review per id, never edited.
+ * - `rater_pair` (seed 003): the team leader's pairing under the phone's id; the server answers
+ *   the pair (201, or 200 for the same pairing again).
+ * - `reconciliation`: the pair's agreed ratings, PUT on the pair; the server answers the PAIR,
+ *   so the answer names the pair id carried in the content, not the entry's own id. The same
+ *   reconciliation sent again answers the stored one (backend/onsite/pairs.py `reconcile`).
+ * - the others: PUT /api/onsite-records/<id> (a correction: PATCH with the content, submitted).
+ */
+export function onsiteRequest(draftId: string, body: { content?: unknown; kind?: string; engagement_id?: string }, correction: boolean): { url: string; json: unknown; expected: string } {
+  const content = asRecord(body.content);
+  switch (body.kind) {
+    case 'document_review':
+      return { url: `/api/engagements/${String(body.engagement_id)}/document-reviews/${draftId}`, json: body.content, expected: draftId };
+    case 'rater_pair':
+      return { url: `/api/rater-pairs/${draftId}`, json: body.content, expected: draftId };
+    case 'reconciliation': {
+      const pairId = String(content['pair_id']);
+      return { url: `/api/rater-pairs/${pairId}/reconciliation`, json: { items: content['items'], notes: content['notes'] ?? '' }, expected: pairId };
+    }
+    default:
+      return { url: `/api/onsite-records/${draftId}`, json: correction ? { content: body.content, submit: true } : body, expected: draftId };
   }
 }
 

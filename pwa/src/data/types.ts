@@ -149,3 +149,52 @@ export interface StoredSurveyAnswer extends SurveyAnswer {
   savedAt: string;
   sentAt: string | null;
 }
+
+/**
+ * An on-site audit record as the phone keeps it (src/onsite/): a management audit or a
+ * conformity audit with timing rows, under the id the phone made (PUT /api/onsite-records/<id>).
+ */
+export interface StoredOnsiteRecord {
+  id: string;
+  engagementId: string;
+  /**
+   * pair_rating: one rater's sealed ratings in a two-rater pair (seed 003); document_review: the
+   * conclusion of the document review (CQC §5.1.4), sent as PUT
+   * /api/engagements/<engagement>/document-reviews/<id> (content: outcome, findings, requested);
+   * rater_pair: the team leader's pairing, PUT /api/rater-pairs/<id> (content: the pairing);
+   * reconciliation: a pair's agreed ratings, PUT /api/rater-pairs/<content.pair_id>/reconciliation
+   * (content: pair_id, items, notes). The last two are actions, not records of the auditor's:
+   * they live only in the pair screens (onsite/pairs.ts).
+   */
+  kind: 'management' | 'conformity' | 'pair_rating' | 'document_review' | 'rater_pair' | 'reconciliation';
+  /** The content exactly as sent (backend/onsite/content.py). */
+  content: Record<string, unknown>;
+  /** draft: on this phone only; queued: in the outbox; sent: the server confirmed it; blocked. */
+  state: 'draft' | 'queued' | 'sent' | 'blocked';
+  error: SyncError | null;
+  savedAt: string;
+  sentAt: string | null;
+  serverStatus: string | null;
+  serverVersion: number | null;
+  /**
+   * The team leader returned it (pulled back from the server, onsite/store.ts): the version to
+   * correct (If-Match of the PATCH the outbox sends) and what to correct. Absent otherwise.
+   */
+  returned?: { version: number; comment: string | null } | null;
+  /**
+   * The correction of a returned record got 412: the record changed on the server meanwhile
+   * (corrected from another phone, returned again). The server's record as read then, shown
+   * beside the phone's correction until the auditor re-applies it on this version or takes the
+   * server's (onsite/store.ts `resolveConflict`). Absent otherwise.
+   */
+  conflict?: OnsiteServerCopy | null;
+}
+
+/** An on-site record as the server answered GET /api/onsite-records/<id> (what a 412 shows). */
+export interface OnsiteServerCopy {
+  version: number;
+  status: string;
+  content: Record<string, unknown>;
+  /** The team leader's last comment when the server's record is returned. */
+  comment: string | null;
+}

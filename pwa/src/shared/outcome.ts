@@ -6,7 +6,7 @@
  * what the outbox does with each". Pure, so both contexts and the tests agree.
  */
 
-export type EntryKind = 'evidence' | 'create' | 'edit' | 'survey';
+export type EntryKind = 'evidence' | 'create' | 'edit' | 'survey' | 'onsite';
 
 /** A failed request, reduced to data. `status` 0 means no answer at all (network, timeout). */
 export interface Failure {
@@ -27,7 +27,8 @@ export type Decision =
   | { action: 'adopt'; evaluationId: string }
   /** 422 MISSING_EVIDENCE: upload these first, then replay the create. */
   | { action: 'upload-missing'; evidenceIds: string[] }
-  /** 412 on an edit: fetch the current version and re-apply the edit on top. */
+  /** 412 on an edit: fetch the current version and re-apply the edit on top (visits), or show it
+   * beside the phone's correction for the auditor to decide (on-site records). */
   | { action: 'refetch' }
   /** 422 EVIDENCE_HASH_MISMATCH: re-read the stored file and check its hash before retrying. */
   | { action: 'recheck-hash' }
@@ -80,7 +81,9 @@ export function decide(kind: EntryKind, failure: Failure): Decision {
     const ids = (Array.isArray(listed) ? (listed as unknown[]) : []).filter((v): v is string => typeof v === 'string');
     if (ids.length > 0) return { action: 'upload-missing', evidenceIds: ids };
   }
-  if (kind === 'edit' && (status === 412 || code === 'PRECONDITION_FAILED')) {
+  // An on-site correction (PATCH If-Match the returned version) meets 412 the same way: the
+  // record changed on the server; the phone reads it and lets the auditor decide (replay.ts).
+  if ((kind === 'edit' || kind === 'onsite') && (status === 412 || code === 'PRECONDITION_FAILED')) {
     return { action: 'refetch' };
   }
   // ASSIGNMENT_ALREADY_RECORDED (another phone's visit counts), IDEMPOTENCY_CONFLICT,

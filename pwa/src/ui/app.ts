@@ -9,10 +9,10 @@ import { fill, isMessageKey } from '../i18n';
 import { currentUser, type Me } from '../data/session';
 import { onSyncState, type SyncState } from '../data/sync';
 import { h, replace } from './h';
-import { CAPTURE_ROLES, homeFor, parseHash, REVIEW_ROLES } from './routes';
+import { CAPTURE_ROLES, homeFor, OFFICE_ROLES, parseHash, REVIEW_ROLES } from './routes';
 import type { Text } from './types';
 
-export { CAPTURE_ROLES, homeFor, parseHash, REVIEW_ROLES };
+export { CAPTURE_ROLES, homeFor, OFFICE_ROLES, parseHash, REVIEW_ROLES };
 
 
 export interface App {
@@ -81,8 +81,10 @@ export function createApp(opts: {
     }
     nav.hidden = false;
     const tabs: [string, MessageKey, string][] = [];
+    if (OFFICE_ROLES.includes(me.role)) tabs.push(['office', 'nav.office', 'nav-office']);
     if (me.role === 'shopper') tabs.push(['assignments', 'nav.assignments', 'nav-assignments']);
     if (CAPTURE_ROLES.includes(me.role)) tabs.push(['inspect', 'nav.inspect', 'nav-inspect']);
+    if (CAPTURE_ROLES.includes(me.role)) tabs.push(['onsite', 'nav.onsite', 'nav-onsite']);
     if (CAPTURE_ROLES.includes(me.role)) tabs.push(['surveys', 'nav.surveys', 'nav-surveys']);
     if (REVIEW_ROLES.includes(me.role)) tabs.push(['review', 'nav.review', 'nav-review']);
     tabs.push(['settings', 'nav.settings', 'nav-settings']);
@@ -110,6 +112,8 @@ export function createApp(opts: {
     const root = h('section', { class: 'screen', 'data-screen': name });
     replace(view, root);
     document.documentElement.dataset['route'] = name;
+    // Office screens are laid out for a desk (side navigation, wide tables): src/office/office.css.
+    document.documentElement.dataset['layout'] = name === 'office' ? 'desk' : 'phone';
     renderNav(name === 'visit' ? (app.me?.role === 'shopper' ? 'assignments' : 'inspect') : name);
     Promise.resolve(screen(app, root, route.params)).catch((error: unknown) => {
       console.error('[ui] screen failed', error);

@@ -8,6 +8,11 @@ export interface RoleHolder {
 /** Who may open which screens (the server checks again; this only hides what would fail). */
 export const CAPTURE_ROLES: readonly string[] = ['auditor', 'team_leader'];
 export const REVIEW_ROLES: readonly string[] = ['auditor', 'team_leader', 'reviewer'];
+/**
+ * Who works at a desk as well (issue 10): they land on the office home (`#/office`, the lazily
+ * loaded chunk in src/office/) with their work on it. Auditors and shoppers keep the field home.
+ */
+export const OFFICE_ROLES: readonly string[] = ['admin', 'scheme_manager', 'team_leader', 'reviewer', 'client_user'];
 
 export interface Route {
   name: string;
@@ -24,6 +29,7 @@ export function parseHash(hash: string): Route {
 export function homeFor(me: RoleHolder | null): string {
   if (me === null) return '#/login';
   if (me.role === 'shopper') return '#/assignments';
+  if (OFFICE_ROLES.includes(me.role)) return '#/office';
   if (CAPTURE_ROLES.includes(me.role) || REVIEW_ROLES.includes(me.role)) return '#/review';
   return '#/settings';
 }

@@ -29,6 +29,7 @@ const PLAIN_ERRORS: Readonly<Record<string, MessageKey>> = {
   INCOMPLETE_BODY: 'syncError.network',
   OTHER_USER: 'syncError.otherUser',
   EDIT_CONFLICT: 'syncError.conflict',
+  ONSITE_CHANGED_ON_SERVER: 'syncError.onsiteChanged',
   VALIDATION_ERROR: 'syncError.invalid',
   PHOTO_MISSING: 'syncError.photo',
   LOCAL_PHOTO_DAMAGED: 'syncError.photo',

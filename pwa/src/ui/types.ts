@@ -78,6 +78,11 @@ interface EngagementHead {
 export interface EngagementPacket extends EngagementHead {
   sites: FieldSite[];
   scheme: FieldScheme;
+  /**
+   * The audit plan's service items per mode (seed 003: which items are inspected openly, which
+   * experienced unannounced); a mode not named rates every item. Absent from an older server.
+   */
+  items_by_mode?: Record<string, string[]>;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ApiError, NetworkError, apiFetch, setApiLanguage, setDeviceToken } from '../../src/data/api';
+import { ApiError, NetworkError, apiFetch, apiFetchAll, setApiLanguage, setDeviceToken } from '../../src/data/api';
 import { readMeta } from '../../src/data/db';
 import { cachedGet } from '../../src/data/cache';
 import { useHarness } from './harness';
@@ -108,5 +108,21 @@ describe('cachedGet', () => {
   it('rethrows when offline with no copy', async () => {
     recorder([() => Promise.reject(new TypeError('offline'))]);
     await expect(cachedGet('/api/engagements')).rejects.toBeInstanceOf(NetworkError);
+  });
+});
+
+describe('apiFetchAll', () => {
+  it('follows X-Next-Cursor page by page until the last page and keeps the order', async () => {
+    const { calls } = recorder([
+      () => ok([1, 2], { 'X-Next-Cursor': 'c/1+' }),
+      () => ok([3, 4], { 'X-Next-Cursor': 'c2' }),
+      () => ok([5]),
+    ]);
+    expect(await apiFetchAll<number>('/api/engagements/e/evaluations?status=submitted', 2)).toEqual([1, 2, 3, 4, 5]);
+    expect(calls.map((c) => c.url)).toEqual([
+      '/api/engagements/e/evaluations?status=submitted&limit=2',
+      '/api/engagements/e/evaluations?status=submitted&limit=2&cursor=c%2F1%2B',
+      '/api/engagements/e/evaluations?status=submitted&limit=2&cursor=c2',
+    ]);
   });
 });

@@ -21,12 +21,14 @@ import { useHarness } from './harness';
 useHarness();
 
 describe('the schema', () => {
-  it('creates the six stores with their keys and indexes', async () => {
+  it('creates the seven stores with their keys and indexes', async () => {
     const db = await database();
     expect(db.name).toBe(DB_NAME);
     expect(db.version).toBe(DB_VERSION);
-    expect([...db.objectStoreNames].sort()).toEqual(['cache', 'drafts', 'meta', 'outbox', 'photos', 'surveys']);
-    const tx = db.transaction(['drafts', 'photos', 'outbox', 'cache', 'meta']);
+    expect([...db.objectStoreNames].sort()).toEqual(['cache', 'drafts', 'meta', 'onsite', 'outbox', 'photos', 'surveys']);
+    const tx = db.transaction(['drafts', 'photos', 'outbox', 'cache', 'meta', 'onsite']);
+    expect(tx.objectStore('onsite').keyPath).toBe('id');
+    expect([...tx.objectStore('onsite').indexNames]).toEqual(['engagementId']);
     expect(tx.objectStore('drafts').keyPath).toBe('id');
     expect([...tx.objectStore('drafts').indexNames]).toEqual(['assignmentId']);
     expect(tx.objectStore('photos').keyPath).toBe('id');

@@ -216,7 +216,7 @@ describe('the v2 upgrade', () => {
       tx.onerror = () => reject(tx.error);
     });
     v1.close();
-    const v2 = await openDatabase(name, MIGRATIONS);
+    const v2 = await openDatabase(name, MIGRATIONS.slice(0, 2));
     expect(v2.version).toBe(2);
     expect([...v2.objectStoreNames].sort()).toEqual(['cache', 'drafts', 'meta', 'outbox', 'photos', 'surveys']);
     const tx = v2.transaction(['drafts', 'outbox', 'surveys']);
@@ -236,9 +236,9 @@ describe('the v2 upgrade', () => {
     v2.close();
   });
 
-  it('the app opens at v2 with the surveys store', async () => {
+  it('the app opens (v2 or later) with the surveys store', async () => {
     const db = await database();
-    expect(db.version).toBe(2);
+    expect(db.version).toBeGreaterThanOrEqual(2);
     expect(await transact(['surveys'], 'readonly', (tx) => tx.count('surveys'))).toBe(0);
   });
 });

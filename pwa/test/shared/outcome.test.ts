@@ -37,6 +37,9 @@ describe('decide (docs/sync.md, docs/evidence.md answer tables)', () => {
   });
   it('refetches on 412, rechecks on a hash mismatch, blocks the rest', () => {
     expect(decide('edit', f(412, 'PRECONDITION_FAILED', { current_version: 3 }))).toEqual({ action: 'refetch' });
+    // An on-site correction (PATCH If-Match the returned version) too: replay.ts shows the server's copy.
+    expect(decide('onsite', f(412, 'PRECONDITION_FAILED', { current_version: 4 }))).toEqual({ action: 'refetch' });
+    expect(decide('onsite', f(409, 'IDEMPOTENCY_CONFLICT', { id: 'x' }))).toEqual({ action: 'blocked' });
     expect(decide('evidence', f(422, 'EVIDENCE_HASH_MISMATCH'))).toEqual({ action: 'recheck-hash' });
     for (const code of ['FORBIDDEN', 'NOT_FOUND', 'INVALID_TRANSITION', 'IDEMPOTENCY_CONFLICT', 'UNSUPPORTED_FILE_TYPE', 'INVALID_IMAGE', 'IMAGE_TOO_LARGE', 'PAYLOAD_TOO_LARGE', 'PRECONDITION_REQUIRED', 'CONFLICT_OF_INTEREST']) {
       expect(decide('evidence', f(code === 'NOT_FOUND' ? 404 : 422, code))).toEqual({ action: 'blocked' });

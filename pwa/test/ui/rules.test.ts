@@ -93,7 +93,10 @@ describe('routes', () => {
     expect(homeFor(null)).toBe('#/login');
     expect(homeFor(me('shopper'))).toBe('#/assignments');
     expect(homeFor(me('auditor'))).toBe('#/review');
-    expect(homeFor(me('client_user'))).toBe('#/settings');
+    // Issue 10: every desk role lands on the office home with its work on it.
+    for (const role of ['admin', 'scheme_manager', 'team_leader', 'reviewer', 'client_user']) {
+      expect(homeFor(me(role))).toBe('#/office');
+    }
   });
 });
 

@@ -8,6 +8,7 @@
  */
 
 import { ApiError, apiFetch, NetworkError } from '../../data/api';
+import { PagedQueues } from '../../data/queues';
 import { isMessageKey, type MessageKey } from '../../i18n';
 import { errorText, modeLabel, type App, type Screen } from '../app';
 import { packetPath } from '../context';
@@ -28,16 +29,11 @@ export const reviewListScreen: Screen = async (app, root) => {
   replace(root, h('h2', null, app.t('review.title')), h('p', { class: 'hint' }, app.t('common.loading')));
   try {
     const { data: engagements } = await apiFetch<Engagement[]>('GET', '/api/engagements');
-    const queues = await Promise.all(
-      engagements.map((e) =>
-        apiFetch<EvaluationSummary[]>('GET', `/api/engagements/${e.id}/evaluations?status=submitted`).then(
-          (r) => r.data,
-          (error: unknown) => (error instanceof ApiError && error.status === 403 ? [] : Promise.reject(error)),
-        ),
-      ),
-    );
-    const rows = engagements.flatMap((engagement, index) =>
-      (queues[index] ?? []).map((evaluation) => {
+    // The first page of each queue, then more on request (issue 13: a long queue costs a page).
+    const queues = new PagedQueues<Engagement, EvaluationSummary>(engagements, (e) => `/api/engagements/${e.id}/evaluations?status=submitted`);
+    await queues.loadMore();
+    const draw = (): void => {
+      const rows = queues.rows.map(({ engagement, evaluation }) => {
         const site = engagement.sites.find((s) => s.id === evaluation.site_id);
         return h(
           'li',
@@ -59,13 +55,28 @@ export const reviewListScreen: Screen = async (app, root) => {
               : null,
           ),
         );
-      }),
-    );
-    replace(
-      root,
-      h('h2', null, app.t('review.title')),
-      rows.length ? h('ul', { class: 'list', id: 'review-queue' }, rows) : h('p', { class: 'hint', id: 'review-empty' }, app.t('review.empty')),
-    );
+      });
+      replace(
+        root,
+        h('h2', null, app.t('review.title')),
+        rows.length ? h('ul', { class: 'list', id: 'review-queue' }, rows) : h('p', { class: 'hint', id: 'review-empty' }, app.t('review.empty')),
+        queues.hasMore ? moreButton() : null,
+      );
+    };
+    const moreButton = (): HTMLElement => {
+      const note = h('p', { class: 'hint', role: 'status', id: 'review-more-error' });
+      const button = h('button', { type: 'button', class: 'button', id: 'review-more', 'data-load-more': 'review-queue' }, app.t('review.more')) as HTMLButtonElement;
+      button.addEventListener('click', () => {
+        button.disabled = true;
+        note.textContent = '';
+        queues.loadMore().then(draw, (error: unknown) => {
+          button.disabled = false;
+          note.textContent = error instanceof NetworkError ? app.t('review.offline') : errorText(error);
+        });
+      });
+      return h('div', { class: 'stack' }, button, note);
+    };
+    draw();
   } catch (error) {
     offlineOr(app, root, error);
   }

@@ -1,0 +1,1 @@
+"""Certificates (CQC rule §9): the signed seal carried by the QR code, issue and status."""

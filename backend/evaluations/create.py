@@ -1,0 +1,264 @@
+"""Creating an evaluation, offline-safe: the phone's id, replays answered, conflicts refused.
+
+The phone generates each evaluation's UUID and replays its outbox after a failure, never knowing
+whether an earlier attempt arrived (docs/sync.md). So a create is identified by its id and the
+SHA-256 of its canonical content (``create_hash``): the same create again answers the stored
+evaluation and writes nothing; the same id with other content is ``IDEMPOTENCY_CONFLICT``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backend.audit.services import record
+from backend.auth.access import Actor
+from backend.engagements.access import Need, allows, refusal, standing_of
+from backend.engagements.models import (
+    Assignment,
+    AssignmentStatus,
+    Engagement,
+    EngagementMember,
+    EngagementSite,
+)
+from backend.errors import (
+    AssignmentAlreadyRecorded,
+    Forbidden,
+    IdempotencyConflict,
+    InvalidTransition,
+    ValidationFailed,
+)
+from backend.evaluations.content import (
+    EMPTY_CONTENT,
+    Content,
+    apply_payload,
+    create_hash,
+    load_scheme_version,
+    validate_content,
+)
+from backend.evaluations.models import (
+    Evaluation,
+    EvaluationEvent,
+    EvaluationStatus,
+    EvaluationVersion,
+)
+from backend.evaluations.signals import evaluation_submitted
+from backend.evaluations.views import EvaluationView, build_view
+from backend.evaluations.writes import (
+    add_version,
+    atomic,
+    check_open,
+    follow_assignment,
+    link_evidence,
+    submit_for_review,
+)
+from backend.schemes.models import SchemeVersion
+from backend.unit_of_work import flush_as_stored, send_at_commit
+from backend.users.models import Role
+
+#: Modes whose evaluations are mystery-shopper visits: they need the shopper's own assignment.
+MYSTERY_SHOPPER_MODES = frozenset({"B", "D"})
+
+
+# --------------------------------------------------------------------------- create
+
+
+def _references(
+    session: Session, actor: Actor, payload: Mapping[str, Any], evaluation_id: uuid.UUID
+) -> tuple[Engagement, str]:
+    """Check what a create refers to and whether the actor may record it there.
+
+    Returns the engagement and the content hash of its pinned scheme version.
+
+    The engagement, whether the site is sampled in it and the actor's place on its team come
+    in one round trip: every evaluation a phone sends starts here.
+    """
+    engagement_id, site_id = payload["engagement_id"], payload["site_id"]
+    row = session.execute(
+        sa.select(
+            Engagement,
+            SchemeVersion.content_hash,
+            sa.exists()
+            .where(EngagementSite.engagement_id == engagement_id)
+            .where(EngagementSite.site_id == site_id),
+            sa.select(EngagementMember.team_role)
+            .where(EngagementMember.engagement_id == engagement_id)
+            .where(EngagementMember.user_id == actor.user.id)
+            .scalar_subquery(),
+        )
+        .join(SchemeVersion, SchemeVersion.id == Engagement.scheme_version_id)
+        .where(Engagement.id == engagement_id)
+    ).one_or_none()
+    if row is None or row[0].organisation_id != actor.user.organisation_id:
+        raise ValidationFailed(details={"engagement_id": ["unknown engagement"]})
+    engagement, scheme_hash, sampled, team_role = row
+    check_open(engagement)
+    mode = payload["mode"]
+    if mode not in engagement.modes:
+        used = ", ".join(engagement.modes)
+        raise ValidationFailed(
+            details={"mode": [f"mode {mode} is not used in this engagement (modes: {used})"]}
+        )
+    if not sampled:
+        raise ValidationFailed(details={"site_id": ["the site is not sampled in this engagement"]})
+
+    assignment: Assignment | None = None
+    if payload.get("assignment_id") is not None:
+        assignment = session.get(Assignment, payload["assignment_id"])
+        if assignment is None or assignment.engagement_id != engagement.id:
+            raise ValidationFailed(
+                details={"assignment_id": ["unknown assignment for this engagement"]}
+            )
+        if assignment.shopper_id != actor.user.id:
+            raise Forbidden(details={"reason": "not_your_assignment"})
+        if assignment.site_id != payload["site_id"]:
+            raise ValidationFailed(details={"site_id": ["the assignment is for another site"]})
+        if assignment.mode != mode:
+            raise ValidationFailed(
+                details={"mode": [f"the assignment is for mode {assignment.mode}, not {mode}"]}
+            )
+        if assignment.status is AssignmentStatus.CANCELLED:
+            raise InvalidTransition(details={"assignment_status": assignment.status.value})
+        other = session.execute(
+            sa.select(Evaluation.id, Evaluation.status).where(
+                Evaluation.assignment_id == assignment.id, Evaluation.id != evaluation_id
+            )
+        ).first()
+        if other is not None:
+            # One visit, one evaluation: a phone that lost its local record finds it here, and
+            # a second phone learns that the first one's visit counts.
+            raise AssignmentAlreadyRecorded(
+                details={
+                    "reason": "assignment_already_recorded",
+                    "evaluation_id": str(other.id),
+                    "evaluation_status": other.status.value,
+                }
+            )
+    if mode in MYSTERY_SHOPPER_MODES and assignment is None:
+        raise ValidationFailed(
+            details={"assignment_id": [f"mode {mode} needs the shopper's own assignment"]}
+        )
+    if actor.role is Role.SHOPPER and assignment is None:
+        raise ValidationFailed(
+            details={"assignment_id": ["shoppers record visits of their own assignments"]}
+        )
+    if assignment is None:
+        # Without an assignment of their own, only the audit team records (mode A inspection).
+        standing = standing_of(actor, engagement, team_role)
+        if not allows(standing, Need.TEAM_WORK):
+            raise refusal(actor, engagement, standing, Need.TEAM_WORK)
+    return engagement, scheme_hash
+
+
+def create_evaluation(
+    session: Session,
+    actor: Actor,
+    evaluation_id: uuid.UUID,
+    payload: Mapping[str, Any],
+    *,
+    device_time: datetime | None = None,
+    ip: str | None = None,
+) -> tuple[EvaluationView, bool]:
+    """Create an evaluation under the phone's id; ``(view, created)``.
+
+    Replaying the same create answers the stored evaluation (``created`` false) and writes
+    nothing; the same id with other content is ``IDEMPOTENCY_CONFLICT`` (409).
+    """
+    content = apply_payload(payload, EMPTY_CONTENT)
+    digest = create_hash(payload, content)
+    existing = session.get(Evaluation, evaluation_id)
+    if existing is not None:
+        return _replayed_create(session, actor, existing, digest), False
+    try:
+        with atomic(session):
+            evaluation, version, events = _create(
+                session, actor, evaluation_id, payload, content, digest, device_time, ip
+            )
+    except IntegrityError:
+        # Another request created the same id between our look-up and our insert.
+        existing = session.get(Evaluation, evaluation_id)
+        if existing is None:
+            raise
+        return _replayed_create(session, actor, existing, digest), False
+    if evaluation.status is EvaluationStatus.SUBMITTED:
+        send_at_commit(session, evaluation_submitted, evaluation)
+    return build_view(session, evaluation, content=version, events=events), True
+
+
+def _replayed_create(
+    session: Session, actor: Actor, existing: Evaluation, digest: str
+) -> EvaluationView:
+    if existing.evaluator_id != actor.user.id or existing.create_hash != digest:
+        if existing.evaluator_id == actor.user.id:
+            raise IdempotencyConflict(
+                evaluation_id=str(existing.id), current_version=existing.version
+            )
+        raise IdempotencyConflict(evaluation_id=str(existing.id))
+    return build_view(session, existing)
+
+
+def _create(
+    session: Session,
+    actor: Actor,
+    evaluation_id: uuid.UUID,
+    payload: Mapping[str, Any],
+    content: Content,
+    digest: str,
+    device_time: datetime | None,
+    ip: str | None,
+) -> tuple[Evaluation, EvaluationVersion, list[EvaluationEvent]]:
+    engagement, scheme_hash = _references(session, actor, payload, evaluation_id)
+    scheme = load_scheme_version(session, engagement.scheme_version_id, content_hash=scheme_hash)
+    validate_content(payload, scheme, payload["mode"], evaluation_id)
+    # Every check before the first row is added: the rows below then go out in one flush.
+    links = link_evidence(session, actor, evaluation_id, content.evidence, new_evaluation=True)
+    evaluation = Evaluation(
+        id=evaluation_id,
+        engagement_id=engagement.id,
+        site_id=payload["site_id"],
+        assignment_id=payload.get("assignment_id"),
+        mode=payload["mode"],
+        evaluator_id=actor.user.id,
+        device_id=actor.device.id if actor.device is not None else None,
+        status=EvaluationStatus.DRAFT,
+        version=1,
+        create_hash=digest,
+    )
+    session.add(evaluation)
+    version = add_version(session, actor, evaluation, 1, content, device_time)
+    created = EvaluationEvent(
+        evaluation_id=evaluation.id,
+        actor_id=actor.user.id,
+        from_status=None,
+        to_status=EvaluationStatus.DRAFT,
+        version=1,
+    )
+    session.add(created)
+    follow_assignment(session, evaluation, EvaluationStatus.DRAFT)
+    record(
+        session,
+        actor=actor,
+        action="evaluation.created",
+        object_type="evaluation",
+        object_id=evaluation.id,
+        details={
+            "engagement_id": str(engagement.id),
+            "mode": evaluation.mode,
+            "version": 1,
+            "content_hash": content.hash,
+        },
+        ip=ip,
+    )
+    session.add_all(links)
+    events = [created]
+    if payload.get("submit"):
+        # Still unflushed: the row is inserted as submitted, with both events on record.
+        events.append(submit_for_review(session, actor, evaluation, ip))
+    flush_as_stored(session)
+    return evaluation, version, events

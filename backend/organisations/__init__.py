@@ -1,0 +1,1 @@
+"""The certification body's own settings: name, address, report logo, certificate numbers."""

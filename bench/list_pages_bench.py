@@ -1,0 +1,139 @@
+"""Benchmark an engagement's evaluation list (the review queue) as the data grows (issue 13).
+
+In process (Flask test client) on PostgreSQL: seeds one engagement with N evaluations (one made
+through the API, the rest copies of its row with their own ids and submission times), then
+times ``GET /api/engagements/<id>/evaluations?status=submitted`` (first page, and a page deep
+in the list by following the cursor when the code pages) and reports the answer size and the
+size of the audit entry the read writes. ``--code`` picks the source tree to import, so the
+same script measures main (no paging) and this branch. A benchmark, not a test.
+
+    python bench/list_pages_bench.py \\
+        --database postgresql+psycopg://postgres@127.0.0.1:5432/fc_pages \\
+        --counts 1000 20000 [--code /work/main]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--database", required=True)
+parser.add_argument("--counts", type=int, nargs="+", default=[1000, 20000])
+parser.add_argument("--code", default=str(Path(__file__).resolve().parents[1]))
+parser.add_argument("--repeat", type=int, default=5)
+ARGS = parser.parse_args()
+sys.path.insert(0, ARGS.code)
+os.environ.setdefault("FIELDCERT_INSTANCE_DIR", tempfile.mkdtemp())
+
+import flask_migrate  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+
+from backend import create_app  # noqa: E402
+from backend.audit.models import AuditEntry  # noqa: E402
+from backend.evaluations.models import Evaluation  # noqa: E402
+from backend.extensions import db  # noqa: E402
+from tests.evaluations.helpers import make_world, put, visit_payload  # noqa: E402
+
+
+def reset_schema(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def seed(app, count: int):  # type: ignore[no-untyped-def]
+    with app.app_context():
+        session = db.session()
+        world = make_world(session)
+        session.commit()
+        engagement_id = world.engagement.id
+        client = app.test_client()
+        first = uuid.uuid4()
+        body = visit_payload(world, assignment_id=None, mode="A", submit=True)
+        answer = put(client, world.auditor, first, body)
+        if answer.status_code != 201:
+            raise SystemExit(f"seeding failed: {answer.get_json()}")
+        cols = [c.name for c in Evaluation.__table__.columns]
+        copied = ", ".join(
+            {
+                "id": "gen_random_uuid()",
+                "submitted_at": "submitted_at + make_interval(secs => n)",
+                "created_at": "created_at + make_interval(secs => n)",
+            }.get(c, c)
+            for c in cols
+        )
+        session = db.session()
+        # Column names from the model, no input: S608 does not apply.
+        insert = (
+            f"INSERT INTO evaluations ({', '.join(cols)}) SELECT {copied} "  # noqa: S608
+            "FROM evaluations, generate_series(1, :n) AS n WHERE id = :id"
+        )
+        session.execute(sa.text(insert), {"n": count - 1, "id": first})
+        session.commit()
+        session.execute(sa.text("ANALYZE"))
+        session.commit()
+        return engagement_id, world.leader.headers, client
+
+
+def timed(client, url, headers):  # type: ignore[no-untyped-def]
+    times, answer = [], None
+    for _ in range(ARGS.repeat):
+        start = time.perf_counter()
+        answer = client.get(url, headers=headers)
+        times.append((time.perf_counter() - start) * 1000)
+        if answer.status_code != 200:
+            raise SystemExit(f"{url}: {answer.get_json()}")
+    return statistics.median(times), answer
+
+
+def measure(count: int) -> dict[str, object]:
+    reset_schema(ARGS.database)
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": ARGS.database}
+    )
+    with app.app_context():
+        flask_migrate.upgrade()
+    engagement_id, headers, client = seed(app, count)
+    url = f"/api/engagements/{engagement_id}/evaluations?status=submitted"
+    first_ms, answer = timed(client, url, headers)
+    out: dict[str, object] = {
+        "evaluations": count,
+        "first_page_ms": round(first_ms, 1),
+        "rows": len(answer.get_json()),
+        "answer_bytes": len(answer.get_data()),
+    }
+    cursor = answer.headers.get("X-Next-Cursor")
+    if cursor is not None:
+        # A page near the end: walk the cursors at 500 a page, time the last full page.
+        next_url, last = f"{url}&limit=500", None
+        while True:
+            page = client.get(next_url, headers=headers)
+            link = page.headers.get("Link")
+            if link is None:
+                break
+            last, next_url = next_url, link[1 : link.index(">")]
+        deep_ms, _ = timed(client, last or next_url, headers)
+        out["deep_page_ms"] = round(deep_ms, 1)
+    with app.app_context():
+        entry = db.session.scalars(
+            sa.select(AuditEntry)
+            .where(AuditEntry.action == "evaluation.list_read")
+            .order_by(AuditEntry.id.desc())
+            .limit(1)
+        ).one()
+        out["audit_entry_bytes"] = len(json.dumps(entry.details))
+        db.engine.dispose()
+    return out
+
+
+for n in ARGS.counts:
+    print(json.dumps({"code": ARGS.code, **measure(n)}), flush=True)
