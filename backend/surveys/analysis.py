@@ -146,11 +146,7 @@ def analyse_stored(
     model = scheme.service
     if model is None:
         raise ValidationFailed(details={"scheme": [f"{scheme.id} has no service items"]})
-    names = dict(
-        session.execute(
-            sa.select(Site.id, Site.name).where(Site.id.in_([s.site_id for s in campaign.sites]))
-        ).all()
-    )
+    names = _site_names(session, campaign)
     items = [q["item"] for q in campaign.questions]
     want_scores = per_respondent and not client_view
     t = tallies.tallies(session, campaign.id, scale, items, per_respondent=want_scores)
@@ -177,23 +173,21 @@ def analyse_stored(
         channels = {}
         for channel in (Channel.ONLINE, Channel.OFFLINE):
             part = [g for g in use if g.channel is channel]
-            channels[channel.value] = {
-                "counted": sum(g.count for g in part),
-                **_brief(tallies.score_block(model, scale, part, [])),
-            }
-        out: dict[str, Any] = {
-            "responses": sum(g.count for g in groups),
-            "counted": counted,
-            "excluded": dict(excluded),
-            "flagged": sum(g.count for g in groups if g.flags),
-            "flags": dict(flags),
-            "target": target,
-            "target_met": None if target is None else counted >= target,
-            "margin_of_error": round(logic.margin_of_error(counted), 4) if counted else None,
-            "score": tallies.score_block(model, scale, use, first),
-            "channels": channels,
-            "questions": _questions_from(scheme, campaign, dist),
-        }
+            channels[channel.value] = (
+                sum(g.count for g in part),
+                tallies.score_block(model, scale, part, []),
+            )
+        out = _block_answer(
+            responses=sum(g.count for g in groups),
+            counted=counted,
+            excluded=excluded,
+            flagged=sum(g.count for g in groups if g.flags),
+            flags=flags,
+            target=target,
+            score=tallies.score_block(model, scale, use, first),
+            channels=channels,
+            questions=_questions_from(scheme, campaign, dist),
+        )
         if scores is not None:
             out["per_respondent"] = scores
         return out
@@ -222,7 +216,6 @@ def analyse_stored(
     overall = block(
         t.groups, sum(s.target for s in campaign.sites), merged, t.first_overall, t.per_respondent
     )
-    low = [q for q in overall["questions"] if q["low"]]
     latest: list[dict[str, Any]] = []
     if not client_view:
         codes = {s.id: s.site_id for s in campaign.sites}
@@ -253,21 +246,7 @@ def analyse_stored(
     for g in t.groups:
         if g.excluded is not None:
             excluded_all[g.excluded] += g.count
-    return {
-        "campaign_id": campaign.id,
-        "title": campaign.title,
-        "scheme": {"id": scheme.id, "version": scheme.version, "content_hash": scheme.content_hash},
-        "mode": logic.SURVEY_MODE,
-        "low_item_threshold": LOW_ITEM_THRESHOLD,
-        "overall": overall,
-        "sites": sites,
-        "low_items": [
-            {"item": q["item"], "zh": q["zh"], "en": q["en"], "score": q["score"]} for q in low
-        ],
-        "excluded": dict(excluded_all),
-        "responses_counted": overall["counted"],
-        "latest": latest,
-    }
+    return _analysis_answer(campaign, scheme, overall, sites, excluded_all, latest)
 
 
 def _questions_from(
@@ -305,12 +284,7 @@ def analyse(
     model = scheme.service
     if model is None:
         raise ValidationFailed(details={"scheme": [f"{scheme.id} has no service items"]})
-    names = dict(
-        session.execute(
-            sa.select(Site.id, Site.name).where(Site.id.in_([s.site_id for s in campaign.sites]))
-        ).all()
-    )
-    counted = [r for r in responses if exclusion(r) is None]
+    names = _site_names(session, campaign)
     excluded = Counter(reason for r in responses if (reason := exclusion(r)) is not None)
     by_site: dict[uuid.UUID, list[SurveyResponse]] = defaultdict(list)
     for r in responses:
@@ -318,32 +292,23 @@ def analyse(
 
     def block(rs: Sequence[SurveyResponse], target: int | None) -> dict[str, Any]:
         use = [r for r in rs if exclusion(r) is None]
-        online = [r for r in use if r.channel is Channel.ONLINE]
-        offline = [r for r in use if r.channel is Channel.OFFLINE]
         overall = _score(scheme, model, use)
         per_respondent = overall.pop("per_respondent")
-        out: dict[str, Any] = {
-            "responses": len(rs),
-            "counted": len(use),
-            "excluded": dict(Counter(x for r in rs if (x := exclusion(r)) is not None)),
-            "flagged": sum(1 for r in rs if r.flags),
-            "flags": dict(Counter(f["flag"] for r in rs for f in r.flags)),
-            "target": target,
-            "target_met": None if target is None else len(use) >= target,
-            "margin_of_error": round(logic.margin_of_error(len(use)), 4) if use else None,
-            "score": overall,
-            "channels": {
-                Channel.ONLINE.value: {
-                    "counted": len(online),
-                    **_brief(_score(scheme, model, online)),
-                },
-                Channel.OFFLINE.value: {
-                    "counted": len(offline),
-                    **_brief(_score(scheme, model, offline)),
-                },
+        out = _block_answer(
+            responses=len(rs),
+            counted=len(use),
+            excluded=Counter(x for r in rs if (x := exclusion(r)) is not None),
+            flagged=sum(1 for r in rs if r.flags),
+            flags=Counter(f["flag"] for r in rs for f in r.flags),
+            target=target,
+            score=overall,
+            channels={
+                channel.value: (len(part), _score(scheme, model, part))
+                for channel in (Channel.ONLINE, Channel.OFFLINE)
+                for part in [[r for r in use if r.channel is channel]]
             },
-            "questions": _questions(scheme, campaign, use),
-        }
+            questions=_questions(scheme, campaign, use),
+        )
         if not client_view:
             out["per_respondent"] = per_respondent
         return out
@@ -359,7 +324,6 @@ def analyse(
             }
         )
     overall = block(responses, sum(s.target for s in campaign.sites))
-    low = [q for q in overall["questions"] if q["low"]]
     latest: list[dict[str, Any]] = []
     if not client_view:
         codes = {s.id: s.site_id for s in campaign.sites}
@@ -376,6 +340,55 @@ def analyse(
                     "score": scores.get(str(r.id)),
                 }
             )
+    return _analysis_answer(campaign, scheme, overall, sites, excluded, latest)
+
+
+def _site_names(session: Session, campaign: SurveyCampaign) -> dict[uuid.UUID, str]:
+    return dict(
+        session.execute(
+            sa.select(Site.id, Site.name).where(Site.id.in_([s.site_id for s in campaign.sites]))
+        ).all()
+    )
+
+
+def _block_answer(
+    *,
+    responses: int,
+    counted: int,
+    excluded: Mapping[str, int],
+    flagged: int,
+    flags: Mapping[str, int],
+    target: int | None,
+    score: dict[str, Any],
+    channels: Mapping[str, tuple[int, dict[str, Any]]],
+    questions: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """One block of the analysis (a site, or the whole campaign), whichever way it was summed."""
+    return {
+        "responses": responses,
+        "counted": counted,
+        "excluded": dict(excluded),
+        "flagged": flagged,
+        "flags": dict(flags),
+        "target": target,
+        "target_met": None if target is None else counted >= target,
+        "margin_of_error": round(logic.margin_of_error(counted), 4) if counted else None,
+        "score": score,
+        "channels": {name: {"counted": n, **_brief(part)} for name, (n, part) in channels.items()},
+        "questions": questions,
+    }
+
+
+def _analysis_answer(
+    campaign: SurveyCampaign,
+    scheme: Scheme,
+    overall: dict[str, Any],
+    sites: list[dict[str, Any]],
+    excluded: Mapping[str, int],
+    latest: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The whole analysis around its blocks, whichever way they were summed."""
+    low = [q for q in overall["questions"] if q["low"]]
     return {
         "campaign_id": campaign.id,
         "title": campaign.title,
@@ -388,7 +401,7 @@ def analyse(
             {"item": q["item"], "zh": q["zh"], "en": q["en"], "score": q["score"]} for q in low
         ],
         "excluded": dict(excluded),
-        "responses_counted": len(counted),
+        "responses_counted": overall["counted"],
         #: The 50 latest answers (staff only): what just came in, and why it does not count.
         "latest": latest,
     }
