@@ -10,7 +10,7 @@ import type { StoredOnsiteRecord } from '../data/types';
 import type { MessageKey } from '../i18n';
 import type { App } from '../ui/app';
 import { h, replace } from '../ui/h';
-import { queueOnsite, saveOnsite } from './store';
+import { saveAndSubmit } from './actions';
 
 /** §5.1.4 文审结论, in the rule's order. */
 export const OUTCOMES: readonly { code: 'fit' | 'fix_during_audit' | 'resubmit'; label: MessageKey }[] = [
@@ -76,22 +76,15 @@ export function documentReviewScreen(app: App, root: HTMLElement, record: Stored
   function recheck(): void {
     if (problems.childElementCount > 0) show(documentReviewProblems(app, content));
   }
-  const keep = async (): Promise<boolean> => {
-    const found = documentReviewProblems(app, content);
-    show(found);
-    if (found.length) return false;
-    await saveOnsite({ id: record.id, engagementId: record.engagementId, kind: record.kind, content });
-    return true;
-  };
-  const save = h('button', { type: 'button', class: 'button', id: 'onsite-save', disabled: readOnly }, app.t('onsite.saveHere'));
-  const submit = h('button', { type: 'button', class: 'button button--primary', id: 'onsite-submit', disabled: readOnly }, app.t('onsite.docReview.submit'));
-  save.addEventListener('click', () => void keep().then((ok) => ok && app.refresh()));
-  submit.addEventListener('click', () => {
-    void keep().then(async (ok) => {
-      if (!ok) return;
-      await queueOnsite(record.id);
-      app.refresh();
-    });
+  const buttons = saveAndSubmit(app, record, content, {
+    readOnly,
+    saveLabel: app.t('onsite.saveHere'),
+    submitLabel: app.t('onsite.docReview.submit'),
+    check: () => {
+      const found = documentReviewProblems(app, content);
+      show(found);
+      return found.length === 0;
+    },
   });
   replace(
     root,
@@ -102,7 +95,7 @@ export function documentReviewScreen(app: App, root: HTMLElement, record: Stored
     h('fieldset', { class: 'card stack', id: 'doc-outcomes' }, h('legend', null, app.t('onsite.docReview.outcome')), ...options),
     details,
     problems,
-    h('div', { class: 'row' }, save, submit),
+    buttons,
     h('p', null, h('a', { href: '#/onsite' }, app.t('onsite.backToList'))),
   );
 }

@@ -32,7 +32,8 @@ import { pairMode, pairScheme, pairScreen, pairsScreen, ratingFields, startRatin
 import { documentReviewScreen, emptyDocumentReview } from './document-review';
 import { photoField, warmPosition } from './evidence';
 import { reviewScreen } from './review';
-import { getOnsite, listOnsite, newId, pullReturned, queueOnsite, resolveConflict, saveOnsite } from './store';
+import { saveAndSubmit } from './actions';
+import { getOnsite, listOnsite, newId, pullReturned, resolveConflict, saveOnsite } from './store';
 import { EDITABLE_STATUSES } from '../shared/outcome';
 
 interface EngagementItem {
@@ -321,24 +322,15 @@ async function recordScreen(app: App, root: HTMLElement, id: string): Promise<vo
       return ex && !ex['certificate_evidence'] ? [app.t('onsite.exemptionNeedsCertificate')] : [];
     };
   }
-  const save = h('button', { type: 'button', class: 'button', id: 'onsite-save', disabled: readOnly }, app.t('onsite.saveOnThisPhone'));
-  const submit = h('button', { type: 'button', class: 'button button--primary', id: 'onsite-submit', disabled: readOnly }, app.t('onsite.submitForReview'));
-  const keep = async (): Promise<boolean> => {
-    const found = validate();
-    replace(problems, found.length ? h('ul', { class: 'error' }, found.map((p) => h('li', null, p))) : '');
-    if (found.length) return false;
-    await saveOnsite({ id: record.id, engagementId: record.engagementId, kind: record.kind, content: content });
-    return true;
-  };
-  save.addEventListener('click', () => {
-    void keep().then((ok) => ok && app.refresh());
-  });
-  submit.addEventListener('click', () => {
-    void keep().then(async (ok) => {
-      if (!ok) return;
-      await queueOnsite(record.id);
-      app.refresh();
-    });
+  const buttons = saveAndSubmit(app, record, content, {
+    readOnly,
+    saveLabel: app.t('onsite.saveOnThisPhone'),
+    submitLabel: app.t('onsite.submitForReview'),
+    check: () => {
+      const found = validate();
+      replace(problems, found.length ? h('ul', { class: 'error' }, found.map((p) => h('li', null, p))) : '');
+      return found.length === 0;
+    },
   });
   refresh();
   replace(
@@ -351,7 +343,7 @@ async function recordScreen(app: App, root: HTMLElement, id: string): Promise<vo
     summary,
     ...body,
     problems,
-    h('div', { class: 'row' }, save, submit),
+    buttons,
   );
 }
 
@@ -426,24 +418,15 @@ async function pairRatingScreen(app: App, root: HTMLElement, record: StoredOnsit
   const fields = ratingFields(app, scheme, content, readOnly, refresh);
   const items = scheme.items;
   const problems = h('div', { id: 'onsite-problems', role: 'alert' });
-  const keep = async (): Promise<boolean> => {
-    if (Object.keys((content['ratings'] ?? {}) as object).length === 0) {
-      replace(problems, h('p', { class: 'error' }, app.t('onsite.rateAtLeastOneItem')));
-      return false;
-    }
-    replace(problems, '');
-    await saveOnsite({ id: record.id, engagementId: record.engagementId, kind: record.kind, content });
-    return true;
-  };
-  const save = h('button', { type: 'button', class: 'button', id: 'onsite-save', disabled: readOnly }, app.t('onsite.saveOnThisPhone'));
-  const submit = h('button', { type: 'button', class: 'button button--primary', id: 'onsite-submit', disabled: readOnly }, app.t('onsite.submitFinal'));
-  save.addEventListener('click', () => void keep().then((ok) => ok && app.refresh()));
-  submit.addEventListener('click', () => {
-    void keep().then(async (ok) => {
-      if (!ok) return;
-      await queueOnsite(record.id);
-      app.refresh();
-    });
+  const buttons = saveAndSubmit(app, record, content, {
+    readOnly,
+    saveLabel: app.t('onsite.saveOnThisPhone'),
+    submitLabel: app.t('onsite.submitFinal'),
+    check: () => {
+      const none = Object.keys((content['ratings'] ?? {}) as object).length === 0;
+      replace(problems, none ? h('p', { class: 'error' }, app.t('onsite.rateAtLeastOneItem')) : '');
+      return !none;
+    },
   });
   refresh();
   replace(
@@ -456,7 +439,7 @@ async function pairRatingScreen(app: App, root: HTMLElement, record: StoredOnsit
     count,
     ...fields,
     problems,
-    h('div', { class: 'row' }, save, submit),
+    buttons,
     h('p', null, h('a', { href: `#/onsite/pairs/${record.engagementId}` }, app.t('onsite.backToThePairs'))),
   );
 }
