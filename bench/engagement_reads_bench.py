@@ -20,7 +20,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 parser = argparse.ArgumentParser()
@@ -33,72 +32,9 @@ ARGS = parser.parse_args()
 sys.path.insert(0, ARGS.code)
 os.environ.setdefault("FIELDCERT_INSTANCE_DIR", tempfile.mkdtemp())
 
-import flask_migrate  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
+from inprocess import migrated_app, seed_evaluations  # noqa: E402
 
-from backend import create_app  # noqa: E402
-from backend.evaluations.models import Evaluation, EvaluationVersion  # noqa: E402
 from backend.extensions import db  # noqa: E402
-from tests.evaluations.helpers import make_world, put, visit_payload  # noqa: E402
-
-
-def reset_schema(url: str) -> None:
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    engine.dispose()
-
-
-def _copy(table: sa.Table, replace: dict[str, str], where: str) -> str:
-    cols = [c.name for c in table.columns if c.name not in ("id",) or "id" in replace]
-    picked = ", ".join(replace.get(c, c) for c in cols)
-    # Column names from the model, no input: S608 does not apply.
-    return (
-        f"INSERT INTO {table.name} ({', '.join(cols)}) SELECT {picked} "  # noqa: S608
-        f"FROM {table.name}, generate_series(1, :n) AS n WHERE {where}"
-    )
-
-
-def seed(app, count: int):  # type: ignore[no-untyped-def]
-    with app.app_context():
-        session = db.session()
-        world = make_world(session)
-        session.commit()
-        engagement_id = world.engagement.id
-        client = app.test_client()
-        first = uuid.uuid4()
-        body = visit_payload(world, assignment_id=None, mode="A", submit=True)
-        answer = put(client, world.auditor, first, body)
-        if answer.status_code != 201:
-            raise SystemExit(f"seeding failed: {answer.get_json()}")
-        session = db.session()
-        new_id = "md5(:salt || n)::uuid"
-        status = "CASE WHEN n % 2 = 0 THEN 'accepted' ELSE status END"
-        session.execute(
-            sa.text(
-                _copy(
-                    Evaluation.__table__,
-                    {
-                        "id": new_id,
-                        "status": status,
-                        "submitted_at": "submitted_at + make_interval(secs => n)",
-                        "created_at": "created_at + make_interval(secs => n)",
-                    },
-                    "id = :id",
-                )
-            ),
-            {"n": count - 1, "id": first, "salt": str(first)},
-        )
-        session.execute(
-            sa.text(
-                _copy(EvaluationVersion.__table__, {"evaluation_id": new_id}, "evaluation_id = :id")
-            ),
-            {"n": count - 1, "id": first, "salt": str(first)},
-        )
-        session.commit()
-        session.execute(sa.text("ANALYZE"))
-        session.commit()
-        return engagement_id, world, world.leader.user.id, client
 
 
 def timed(fn):  # type: ignore[no-untyped-def]
@@ -111,13 +47,9 @@ def timed(fn):  # type: ignore[no-untyped-def]
 
 
 def measure(count: int) -> dict[str, object]:
-    reset_schema(ARGS.database)
-    app = create_app(
-        {"TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": ARGS.database}
-    )
-    with app.app_context():
-        flask_migrate.upgrade()
-    engagement_id, world, leader_id, client = seed(app, count)
+    app = migrated_app(ARGS.database)
+    engagement_id, world, client = seed_evaluations(app, count, accept_half=True)
+    leader_id = world.leader.user.id
     headers = world.leader.headers
 
     def overview() -> None:

@@ -21,7 +21,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 parser = argparse.ArgumentParser()
@@ -33,55 +32,11 @@ ARGS = parser.parse_args()
 sys.path.insert(0, ARGS.code)
 os.environ.setdefault("FIELDCERT_INSTANCE_DIR", tempfile.mkdtemp())
 
-import flask_migrate  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
+from inprocess import migrated_app, seed_evaluations  # noqa: E402
 
-from backend import create_app  # noqa: E402
 from backend.audit.models import AuditEntry  # noqa: E402
-from backend.evaluations.models import Evaluation  # noqa: E402
 from backend.extensions import db  # noqa: E402
-from tests.evaluations.helpers import make_world, put, visit_payload  # noqa: E402
-
-
-def reset_schema(url: str) -> None:
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    engine.dispose()
-
-
-def seed(app, count: int):  # type: ignore[no-untyped-def]
-    with app.app_context():
-        session = db.session()
-        world = make_world(session)
-        session.commit()
-        engagement_id = world.engagement.id
-        client = app.test_client()
-        first = uuid.uuid4()
-        body = visit_payload(world, assignment_id=None, mode="A", submit=True)
-        answer = put(client, world.auditor, first, body)
-        if answer.status_code != 201:
-            raise SystemExit(f"seeding failed: {answer.get_json()}")
-        cols = [c.name for c in Evaluation.__table__.columns]
-        copied = ", ".join(
-            {
-                "id": "gen_random_uuid()",
-                "submitted_at": "submitted_at + make_interval(secs => n)",
-                "created_at": "created_at + make_interval(secs => n)",
-            }.get(c, c)
-            for c in cols
-        )
-        session = db.session()
-        # Column names from the model, no input: S608 does not apply.
-        insert = (
-            f"INSERT INTO evaluations ({', '.join(cols)}) SELECT {copied} "  # noqa: S608
-            "FROM evaluations, generate_series(1, :n) AS n WHERE id = :id"
-        )
-        session.execute(sa.text(insert), {"n": count - 1, "id": first})
-        session.commit()
-        session.execute(sa.text("ANALYZE"))
-        session.commit()
-        return engagement_id, world.leader.headers, client
 
 
 def timed(client, url, headers):  # type: ignore[no-untyped-def]
@@ -96,13 +51,9 @@ def timed(client, url, headers):  # type: ignore[no-untyped-def]
 
 
 def measure(count: int) -> dict[str, object]:
-    reset_schema(ARGS.database)
-    app = create_app(
-        {"TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": ARGS.database}
-    )
-    with app.app_context():
-        flask_migrate.upgrade()
-    engagement_id, headers, client = seed(app, count)
+    app = migrated_app(ARGS.database)
+    engagement_id, world, client = seed_evaluations(app, count, accept_half=False)
+    headers = world.leader.headers
     url = f"/api/engagements/{engagement_id}/evaluations?status=submitted"
     first_ms, answer = timed(client, url, headers)
     out: dict[str, object] = {
