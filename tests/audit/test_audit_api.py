@@ -15,6 +15,7 @@ from backend.audit.models import AuditEntry
 from backend.extensions import db
 from backend.users.models import Organisation, Role, User
 from tests.factories import make_organisation, make_user, sign_in
+from tests.paging import follow_pages
 from tests.plans import captured, plan_of
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
@@ -138,16 +139,8 @@ def test_pages_come_with_a_cursor_and_link_to_the_next_page_of_the_same_filters(
     add_entry(db_session, organisation, action="other.action")
     newest_first = [entry.id for entry in reversed(entries)]
 
-    pages, bodies = [], []
-    next_url: str | None = "/api/audit?action=x.y&limit=2"
-    while next_url is not None:
-        page = client.get(next_url)
-        assert page.status_code == 200, page.get_json()
-        bodies.append(page.get_json())
-        pages.append([item["id"] for item in page.get_json()["items"]])
-        link = page.headers.get("Link")
-        assert (link is None) == ("X-Next-Cursor" not in page.headers)
-        next_url = link[1 : link.index(">")] if link else None
+    bodies = [p.get_json() for p in follow_pages(client.get, "/api/audit?action=x.y&limit=2")]
+    pages = [[item["id"] for item in body["items"]] for body in bodies]
     # A page asked for by before_id links onward by cursor alone.
     by_id = client.get(
         "/api/audit", query_string={"action": "x.y", "limit": 2, "before_id": newest_first[1]}

@@ -280,3 +280,41 @@ def submitted_visit(
     assert response.status_code == 201, response.get_json()
     body: dict[str, Any] = response.get_json()
     return evaluation_id, body
+
+
+def record_evaluation(
+    client: FlaskClient,
+    session: Session,
+    world: World,
+    ratings: dict[str, Any],
+    *,
+    by: Person | None = None,
+    site: Any = None,
+    outcome: tuple[str, ...] = ("accept",),
+) -> uuid.UUID:
+    """Record, submit and review one evaluation: a shopper's visit (mode B, on an assignment made
+    for it) unless ``by`` names an auditor (an open inspection, mode A); ``outcome`` the team
+    leader's review actions in order (none: left submitted)."""
+    site = site or world.site
+    evaluation_id = uuid.uuid4()
+    if by is None:
+        assignment = make_assignment(
+            session, engagement=world.engagement, site=site, shopper=world.shopper.user
+        )
+        body = visit_payload(
+            world,
+            ratings=ratings,
+            submit=True,
+            site_id=str(site.id),
+            assignment_id=str(assignment.id),
+        )
+        who = world.shopper
+    else:
+        body = inspection_payload(world, ratings=ratings, submit=True, site_id=str(site.id))
+        who = by
+    response = put(client, who, evaluation_id, body)
+    assert response.status_code == 201, response.get_json()
+    for action in outcome:
+        reviewed = review(client, world.leader, evaluation_id, action, "理由")
+        assert reviewed.status_code == 200, reviewed.get_json()
+    return evaluation_id

@@ -18,6 +18,7 @@ from backend.audit.models import AuditEntry
 from backend.evaluations.models import Evaluation
 from backend.paging import MAX_PAGE_SIZE, encode_cursor
 from tests.evaluations.helpers import World, make_world, put, review, visit_payload
+from tests.paging import follow_pages
 
 
 @pytest.fixture
@@ -36,22 +37,11 @@ def _visits(client: FlaskClient, world: World, *, submitted: int, drafts: int) -
 
 
 def _all_pages(client: FlaskClient, world: World, query: str) -> tuple[list[list[str]], list[Any]]:
-    url = f"/api/engagements/{world.engagement.id}/evaluations?{query}"
-    pages: list[list[str]] = []
-    answers = []
-    while True:
-        answer = client.get(url, headers=world.leader.headers)
-        assert answer.status_code == 200, answer.get_json()
-        answers.append(answer)
-        pages.append([e["id"] for e in answer.get_json()])
-        cursor = answer.headers.get("X-Next-Cursor")
-        if cursor is None:
-            assert "Link" not in answer.headers
-            return pages, answers
-        link = answer.headers["Link"]
-        assert link.endswith('>; rel="next"') and f"cursor={cursor}" in link
-        url = link[1 : link.index(">")]
-        assert len(pages) < 20
+    answers = follow_pages(
+        lambda url: client.get(url, headers=world.leader.headers),
+        f"/api/engagements/{world.engagement.id}/evaluations?{query}",
+    )
+    return [[e["id"] for e in answer.get_json()] for answer in answers], answers
 
 
 def test_pages_cover_the_queue_once_in_order_across_ties_and_drafts(

@@ -7,22 +7,17 @@ Expected numbers are worked out by hand from TBSC034 Annex 1 (item points 1.1 = 
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from tests.evaluations.helpers import (
-    Person,
     World,
-    inspection_payload,
     make_world,
-    put,
-    review,
-    visit_payload,
+    record_evaluation,
 )
-from tests.factories import make_assignment, make_engagement, make_scheme_version
+from tests.factories import make_engagement, make_scheme_version
 
 
 @pytest.fixture
@@ -30,49 +25,13 @@ def world(db_session: Session) -> World:
     return make_world(db_session)
 
 
-def _evaluate(
-    client: FlaskClient,
-    db_session: Session,
-    world: World,
-    ratings: dict[str, Any],
-    *,
-    by: Person | None = None,
-    site: Any = None,
-    outcome: tuple[str, ...] = ("accept",),
-) -> uuid.UUID:
-    """Record, submit and review one evaluation (a shopper visit unless ``by`` an auditor)."""
-    site = site or world.site
-    evaluation_id = uuid.uuid4()
-    if by is None:
-        assignment = make_assignment(
-            db_session, engagement=world.engagement, site=site, shopper=world.shopper.user
-        )
-        body = visit_payload(
-            world,
-            ratings=ratings,
-            submit=True,
-            site_id=str(site.id),
-            assignment_id=str(assignment.id),
-        )
-        who = world.shopper
-    else:
-        body = inspection_payload(world, ratings=ratings, submit=True, site_id=str(site.id))
-        who = by
-    response = put(client, who, evaluation_id, body)
-    assert response.status_code == 201, response.get_json()
-    for action in outcome:
-        reviewed = review(client, world.leader, evaluation_id, action, "理由")
-        assert reviewed.status_code == 200, reviewed.get_json()
-    return evaluation_id
-
-
 def test_scores_are_the_mean_of_accepted_per_evaluation_scores(
     client: FlaskClient, db_session: Session, world: World
 ) -> None:
     # E1: 1.1 at α 1 (5 of 5) and 1.2 at α 0.2 (1.4 of 7): 6.4 / 12 = 53.33…
-    e1 = _evaluate(client, db_session, world, {"1.1": {"level": 5}, "1.2": {"level": 1}})
+    e1 = record_evaluation(client, db_session, world, {"1.1": {"level": 5}, "1.2": {"level": 1}})
     # E2, another site: 1.2 not applicable, so 5 / 5 = 100.
-    e2 = _evaluate(
+    e2 = record_evaluation(
         client,
         db_session,
         world,
@@ -80,11 +39,13 @@ def test_scores_are_the_mean_of_accepted_per_evaluation_scores(
         site=world.other_site,
     )
     # E3, an auditor's open inspection (mode A): 7.1 at α 0.5, 4 / 8 = 50.
-    e3 = _evaluate(client, db_session, world, {"7.1": {"alpha": 0.5}}, by=world.auditor)
+    e3 = record_evaluation(client, db_session, world, {"7.1": {"alpha": 0.5}}, by=world.auditor)
     # Not counted: still submitted, rejected, accepted then excluded (all would drag it down).
-    _evaluate(client, db_session, world, {"1.1": {"level": 1}}, outcome=())
-    _evaluate(client, db_session, world, {"1.1": {"level": 1}}, outcome=("reject",))
-    _evaluate(client, db_session, world, {"1.1": {"level": 1}}, outcome=("accept", "exclude"))
+    record_evaluation(client, db_session, world, {"1.1": {"level": 1}}, outcome=())
+    record_evaluation(client, db_session, world, {"1.1": {"level": 1}}, outcome=("reject",))
+    record_evaluation(
+        client, db_session, world, {"1.1": {"level": 1}}, outcome=("accept", "exclude")
+    )
 
     response = client.get(
         f"/api/engagements/{world.engagement.id}/scores", headers=world.leader.headers
@@ -128,7 +89,7 @@ def test_scores_are_the_mean_of_accepted_per_evaluation_scores(
 def test_no_accepted_evaluation_means_no_score(
     client: FlaskClient, db_session: Session, world: World
 ) -> None:
-    _evaluate(client, db_session, world, {"1.1": {"level": 5}}, outcome=())
+    record_evaluation(client, db_session, world, {"1.1": {"level": 5}}, outcome=())
 
     body = client.get(
         f"/api/engagements/{world.engagement.id}/scores", headers=world.reviewer.headers
@@ -182,8 +143,10 @@ def test_the_administrator_reads_scores_and_results(
     client: FlaskClient, db_session: Session, world: World
 ) -> None:
     """Issue 9 C10: the administrator may read an engagement's scores and results (was 403)."""
-    accepted = _evaluate(client, db_session, world, {"1.1": {"level": 5}, "1.2": {"level": 1}})
-    _evaluate(client, db_session, world, {"1.1": {"level": 1}}, outcome=("return",))
+    accepted = record_evaluation(
+        client, db_session, world, {"1.1": {"level": 5}, "1.2": {"level": 1}}
+    )
+    record_evaluation(client, db_session, world, {"1.1": {"level": 1}}, outcome=("return",))
     url = f"/api/engagements/{world.engagement.id}"
 
     scores = client.get(f"{url}/scores", headers=world.admin.headers)

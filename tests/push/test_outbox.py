@@ -115,18 +115,26 @@ def test_a_rolled_back_change_owes_nothing(
     assert jobs_of(push_app).huey.pending_count() == 0
 
 
+def notified_then_died(
+    push_app: Flask, push_session: Session, push_service: PushService, mp: pytest.MonkeyPatch
+) -> tuple[BrowserKeys, User]:
+    """A user told something in a change whose process died right after its commit: nothing that
+    follows the commit ran, so the job is owed in the outbox and the queue never heard of it."""
+    keys = BrowserKeys()
+    user = subscribed_user(push_session, push_service, keys)
+    with mp.context() as died:
+        died.setattr(outbox, "relay_committed", lambda *args, **kwargs: 0)
+        notify_in_a_change(push_app, push_session, user)
+    return keys, user
+
+
 def test_a_process_killed_between_commit_and_queue_loses_nothing_and_sends_once(
     push_app: Flask,
     push_session: Session,
     push_service: PushService,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    keys = BrowserKeys()
-    user = subscribed_user(push_session, push_service, keys)
-    # The process dies right after its commit: nothing that follows the commit runs.
-    with monkeypatch.context() as died:
-        died.setattr(outbox, "relay_committed", lambda *args, **kwargs: 0)
-        notify_in_a_change(push_app, push_session, user)
+    keys, user = notified_then_died(push_app, push_session, push_service, monkeypatch)
 
     assert jobs_of(push_app).huey.pending_count() == 0  # the queue never heard of it
     (row,) = rows_of(push_session, user)
@@ -151,11 +159,7 @@ def test_a_job_relayed_twice_is_delivered_once(
     push_service: PushService,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    keys = BrowserKeys()
-    user = subscribed_user(push_session, push_service, keys)
-    with monkeypatch.context() as died:
-        died.setattr(outbox, "relay_committed", lambda *args, **kwargs: 0)
-        notify_in_a_change(push_app, push_session, user)
+    keys, _ = notified_then_died(push_app, push_session, push_service, monkeypatch)
     now = outbox.RELAY_AFTER * 0
 
     # A relay killed after it queued the job and before its commit marked the row relayed ...

@@ -25,13 +25,9 @@ from tests.evaluations.helpers import (
     Person,
     World,
     add_member,
-    inspection_payload,
     make_world,
-    put,
-    review,
-    visit_payload,
+    record_evaluation,
 )
-from tests.factories import make_assignment
 from tests.reports.pdfcheck import assert_fonts_embedded, text
 
 HEADINGS = (
@@ -51,40 +47,6 @@ def world(db_session: Session) -> World:
     return make_world(db_session)
 
 
-def _record(
-    client: FlaskClient,
-    db_session: Session,
-    world: World,
-    ratings: dict[str, Any],
-    *,
-    by: Person | None = None,
-    site: Any = None,
-    accept: bool = True,
-) -> uuid.UUID:
-    """A shopper visit (mode B) or an auditor's inspection (mode A), submitted, maybe accepted."""
-    site = site or world.site
-    evaluation_id = uuid.uuid4()
-    if by is None:
-        assignment = make_assignment(
-            db_session, engagement=world.engagement, site=site, shopper=world.shopper.user
-        )
-        body = visit_payload(
-            world,
-            ratings=ratings,
-            submit=True,
-            site_id=str(site.id),
-            assignment_id=str(assignment.id),
-        )
-        who = world.shopper
-    else:
-        body = inspection_payload(world, ratings=ratings, submit=True, site_id=str(site.id))
-        who = by
-    assert put(client, who, evaluation_id, body).status_code == 201
-    if accept:
-        assert review(client, world.leader, evaluation_id, "accept", "符合").status_code == 200
-    return evaluation_id
-
-
 def _get(client: FlaskClient, who: Person, world: World) -> Any:
     return client.get(f"/api/engagements/{world.engagement.id}/report.pdf", headers=who.headers)
 
@@ -102,8 +64,8 @@ def test_the_report_prints_scores_tables_chart_and_flags(
     client: FlaskClient, db_session: Session, world: World
 ) -> None:
     # 1.1 at α 1 (5 of 5), 1.2 at α 0.2 (1.4 of 7): 53.33; the other site 100 (1.2 N/A).
-    _record(client, db_session, world, {"1.1": {"level": 5}, "1.2": {"level": 1}})
-    _record(
+    record_evaluation(client, db_session, world, {"1.1": {"level": 5}, "1.2": {"level": 1}})
+    record_evaluation(
         client,
         db_session,
         world,
@@ -111,7 +73,7 @@ def test_the_report_prints_scores_tables_chart_and_flags(
         by=world.auditor,
         site=world.other_site,
     )
-    _record(client, db_session, world, {"1.1": {"level": 1}}, accept=False)
+    record_evaluation(client, db_session, world, {"1.1": {"level": 1}}, outcome=())
 
     response = _get(client, world.leader, world)
 
@@ -149,8 +111,8 @@ def test_the_report_prints_scores_tables_chart_and_flags(
 def test_complete_results_are_not_marked_provisional(
     client: FlaskClient, db_session: Session, world: World
 ) -> None:
-    _record(client, db_session, world, {"1.1": {"level": 4}})
-    _record(
+    record_evaluation(client, db_session, world, {"1.1": {"level": 4}})
+    record_evaluation(
         client, db_session, world, {"1.1": {"level": 5}}, by=world.auditor, site=world.other_site
     )
     world.assignment.status = AssignmentStatus.CANCELLED
@@ -178,7 +140,7 @@ def test_an_engagement_without_results_says_so(client: FlaskClient, world: World
 def test_a_site_and_a_mode_without_results_are_named(
     client: FlaskClient, db_session: Session, world: World
 ) -> None:
-    _record(client, db_session, world, {"1.1": {"level": 4}})
+    record_evaluation(client, db_session, world, {"1.1": {"level": 4}})
 
     content = _flat(_get(client, world.leader, world).data)
 
@@ -189,7 +151,7 @@ def test_a_site_and_a_mode_without_results_are_named(
 def test_reading_the_report_is_logged(
     client: FlaskClient, db_session: Session, world: World
 ) -> None:
-    _record(client, db_session, world, {"1.1": {"level": 4}})
+    record_evaluation(client, db_session, world, {"1.1": {"level": 4}})
 
     assert _get(client, world.reviewer, world).status_code == 200
 

@@ -14,6 +14,7 @@ from backend.extensions import db
 from backend.paging import MAX_PAGE_SIZE
 from backend.surveys.models import CallbackOutcome, SurveyResponse
 from tests.factories import sign_in
+from tests.paging import follow_pages
 from tests.plans import captured, plan_of
 from tests.surveys.conftest import SurveyWorld, answer, create_campaign, respondent, responses
 
@@ -38,15 +39,7 @@ def test_responses_come_in_pages_once_each_in_order_across_ties(
     url = f"/api/survey-campaigns/{campaign['id']}/responses"
     whole = client.get(f"{url}?limit=500").get_json()
 
-    pages = []
-    next_url: str | None = f"{url}?limit=2"
-    while next_url is not None:
-        page = client.get(next_url)
-        assert page.status_code == 200, page.get_json()
-        pages.append([r["id"] for r in page.get_json()])
-        link = page.headers.get("Link")
-        assert (link is None) == ("X-Next-Cursor" not in page.headers)
-        next_url = link[1 : link.index(">")] if link else None
+    pages = [[r["id"] for r in p.get_json()] for p in follow_pages(client.get, f"{url}?limit=2")]
 
     assert [len(p) for p in pages] == [2, 2, 1]
     assert [i for p in pages for i in p] == [r["id"] for r in whole]
@@ -105,15 +98,9 @@ def test_the_callback_list_comes_in_pages_of_drawn_answers_once_each_in_order(
     url = f"/api/survey-campaigns/{campaign['id']}/callbacks"
     whole = client.get(url)
 
-    pages = []
-    next_url: str | None = f"{url}?limit=2"
-    while next_url is not None:
-        page = client.get(next_url)
-        assert page.status_code == 200, page.get_json()
-        pages.append([r["response_id"] for r in page.get_json()])
-        link = page.headers.get("Link")
-        assert (link is None) == ("X-Next-Cursor" not in page.headers)
-        next_url = link[1 : link.index(">")] if link else None
+    pages = [
+        [r["response_id"] for r in p.get_json()] for p in follow_pages(client.get, f"{url}?limit=2")
+    ]
 
     assert "X-Next-Cursor" not in whole.headers
     assert [len(p) for p in pages] == [2, 2, 1]
