@@ -48,9 +48,7 @@ def timed(fn):  # type: ignore[no-untyped-def]
 
 def measure(count: int) -> dict[str, object]:
     app = migrated_app(ARGS.database)
-    engagement_id, world, client = seed_evaluations(app, count, accept_half=True)
-    leader_id = world.leader.user.id
-    headers = world.leader.headers
+    engagement_id, leader_id, headers, client = seed_evaluations(app, count, accept_half=True)
 
     def overview() -> None:
         answer = client.get(f"/api/engagements/{engagement_id}/overview", headers=headers)

@@ -43,16 +43,18 @@ def _copy(table: sa.Table, replace: dict[str, str], where: str) -> str:
     )
 
 
-def seed_evaluations(app: Flask, count: int, *, accept_half: bool) -> tuple[uuid.UUID, Any, Any]:
+def seed_evaluations(
+    app: Flask, count: int, *, accept_half: bool
+) -> tuple[uuid.UUID, uuid.UUID, dict[str, str], Any]:
     """One engagement with ``count`` evaluations: one made through the API (with its GPS track),
     the rest copies of its row and current version with their own ids and submission times;
-    ``accept_half`` leaves every other one accepted. Returns the engagement's id, the world
-    (tests/evaluations/helpers.py) and the app's test client."""
+    ``accept_half`` leaves every other one accepted. Returns the engagement's id, its team
+    leader's user id and request headers, and the app's test client."""
     with app.app_context():
         session = db.session()
         world = make_world(session)
         session.commit()
-        engagement_id = world.engagement.id
+        engagement_id, leader_id = world.engagement.id, world.leader.user.id
         client = app.test_client()
         first = uuid.uuid4()
         body = visit_payload(world, assignment_id=None, mode="A", submit=True)
@@ -80,4 +82,4 @@ def seed_evaluations(app: Flask, count: int, *, accept_half: bool) -> tuple[uuid
         session.commit()
         session.execute(sa.text("ANALYZE"))
         session.commit()
-        return engagement_id, world, client
+        return engagement_id, leader_id, world.leader.headers, client

@@ -52,8 +52,7 @@ def timed(client, url, headers):  # type: ignore[no-untyped-def]
 
 def measure(count: int) -> dict[str, object]:
     app = migrated_app(ARGS.database)
-    engagement_id, world, client = seed_evaluations(app, count, accept_half=False)
-    headers = world.leader.headers
+    engagement_id, _, headers, client = seed_evaluations(app, count, accept_half=False)
     url = f"/api/engagements/{engagement_id}/evaluations?status=submitted"
     first_ms, answer = timed(client, url, headers)
     out: dict[str, object] = {
