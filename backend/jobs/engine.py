@@ -47,6 +47,7 @@ from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.api import Task, TaskWrapper
 from huey.constants import EmptyData
 from huey.exceptions import TaskLockedException
+from huey.storage import RedisStorage
 from sqlalchemy.orm import Session
 
 from backend.db import utcnow
@@ -355,20 +356,43 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _take_expiring_lock(huey: Huey, key: str, ttl: int) -> bool:
+    """Put ``key`` holding its expiry time if it is empty, or if the one there has expired.
+
+    Two workers finding the same expired lock at the same instant could both take it: only
+    after a worker died holding it, on the single-machine SQLite queue.
+    """
+    now = time.time()
+    if huey.put_if_empty(key, now + ttl):
+        return True
+    held = huey.storage.peek_data(key)
+    if held is not EmptyData and huey.serializer.deserialize(held) > now:
+        return False
+    huey.storage.delete_data(key)
+    return bool(huey.put_if_empty(key, now + ttl))
+
+
 @contextmanager
 def _periodic_lock(huey: Huey, name: str, ttl: int) -> Iterator[None]:
-    """One run of a periodic job at a time across workers, released after ``ttl`` at the latest.
+    """One run of a periodic job at a time across workers, released after ``ttl`` at the latest
+    (a worker killed mid-job must not stop the job for good).
 
-    Huey's task lock with a ttl needs hash-field expiry (Redis >= 7.4); Debian 12 ships Redis 7.0,
-    where it raises NotImplementedError. There the lock is a plain key set with NX and EX, which
-    every Redis has; other storages use Huey's lock.
+    On Redis a plain key set with NX and EX, which every Redis version has: Huey's own task lock
+    with a ttl needs hash-field expiry (Redis >= 7.4; Debian 12 ships 7.0, where it raised
+    NotImplementedError). Huey's SQLite storage has no ttl at all, so there (and in memory) the
+    lock's value is its expiry time and an expired lock is taken over.
     """
     storage = huey.storage
-    conn = getattr(storage, "conn", None)
-    if conn is None or getattr(storage, "supports_hash_ttl", True):
-        with huey.lock_task(f"periodic:{name}", ttl=ttl):
+    if not isinstance(storage, RedisStorage):
+        key = f"{huey.name}.periodic-lock.{name}"
+        if not _take_expiring_lock(huey, key, ttl):
+            raise TaskLockedException(f"{key} is held")
+        try:
             yield
+        finally:
+            huey.storage.delete_data(key)
         return
+    conn = storage.conn
     key = f"{huey.name}.periodic-lock.{name}"
     if not conn.set(key, b"1", nx=True, ex=ttl):
         raise TaskLockedException(f"{key} is held")
