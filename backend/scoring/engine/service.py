@@ -106,6 +106,102 @@ def _lcm(values: Iterable[int]) -> int:
     return out
 
 
+class _NotPackable(Exception):
+    """A rating the packed sums cannot hold (α outside 0..1): the plain loop scores the input."""
+
+
+class _Packed(NamedTuple):
+    results: list[EvaluationScore]
+    counted: int
+    #: (mode, possible) -> (Σ earned, evaluations), over evaluations with possible > 0.
+    by_mode: dict[tuple[str | None, int], tuple[int, int]]
+    #: possible of the characteristic * n_chars + its index -> (Σ its earned, evaluations).
+    by_char: dict[int, tuple[int, int]]
+
+
+def _packed_sums(
+    evaluations: Sequence[Evaluation],
+    info: Mapping[str, tuple[int, int]],
+    mult: Mapping[int, int],
+    n_chars: int,
+    p_scale: int,
+    d_scale: int,
+) -> _Packed:
+    """The engine loop without bonus items, its inner loop in C (issue 13).
+
+    Each rating stands for one integer holding all it adds, in bit fields side by side: points
+    x α to the evaluation's earned and to its characteristic's, a zero count, points to possible
+    and to its characteristic's. Fields of non-negative integers add without carrying into each
+    other while each stays below its width, so an evaluation's sums are one ``sum(map(...))``
+    over its ratings, and evaluations with the same possible points per characteristic add up
+    in one dict entry. The widths are bounds on what can be summed: possible ≤ the evaluation's
+    most ratings x the largest points, earned ≤ possible x D per evaluation and ≤ n times that
+    over all. Exact integers throughout; split into the plain loop's figures at the end.
+    """
+    n = len(evaluations)
+    most = max((len(ev.ratings) for ev in evaluations), default=0)
+    max_possible = most * max((pts for pts, _ in info.values()), default=0)
+    e_bits = (n * max_possible * d_scale).bit_length() + 1
+    p_bits = max_possible.bit_length() + 1
+    c_bits = n.bit_length() + 1
+    # Low to high: earned, earned per characteristic, the count; then possible, possible per
+    # characteristic (the key of the groups).
+    count_at = (n_chars + 1) * e_bits
+    p_at = count_at + c_bits
+    e_field = (1 << e_bits) - 1
+    p_field = (1 << p_bits) - 1
+    low = (1 << p_at) - 1
+    one = 1 << count_at
+
+    class Table(dict[Rating, int]):
+        def __missing__(self, r: Rating) -> int:
+            pts, c = info[r.code]
+            if not 0 <= r.num <= r.den or c < 0:
+                raise _NotPackable
+            w = pts * r.num * mult[r.den]
+            c += 1
+            value = self[r] = w | w << c * e_bits | (pts | pts << c * p_bits) << p_at
+            return value
+
+    get = Table().__getitem__
+    groups: dict[tuple[str | None, int], int] = defaultdict(int)
+    results: list[EvaluationScore] = []
+    append = results.append
+    # tuple.__new__: a named tuple's own __new__ is a Python function, a call per evaluation.
+    new = tuple.__new__
+    for ev in evaluations:
+        sums = sum(map(get, ev.ratings))
+        possible = sums >> p_at
+        if possible & p_field:
+            groups[(ev.mode, possible)] += (sums & low) | one
+            append(
+                new(
+                    EvaluationScore,
+                    (ev, sums & e_field, possible & p_field, p_scale, d_scale, None),
+                )
+            )
+        else:
+            append(new(EvaluationScore, (ev, 0, 0, p_scale, d_scale, None)))
+
+    counted = 0
+    by_mode: dict[tuple[str | None, int], tuple[int, int]] = {}
+    by_char: dict[int, tuple[int, int]] = {}
+    c_field = (1 << c_bits) - 1
+    for (mode, possible), sums in groups.items():
+        count = sums >> count_at & c_field
+        counted += count
+        key = (mode, possible & p_field)
+        s, k = by_mode.get(key, (0, 0))
+        by_mode[key] = (s + (sums & e_field), k + count)
+        for c in range(n_chars):
+            pc = possible >> (c + 1) * p_bits & p_field
+            if pc:
+                at = pc * n_chars + c
+                s, k = by_char.get(at, (0, 0))
+                by_char[at] = (s + (sums >> (c + 1) * e_bits & e_field), k + count)
+    return _Packed(results, counted, by_mode, by_char)
+
+
 def score_service(
     model: ServiceModel, evaluations: Sequence[Evaluation], dens: Iterable[int] | None = None
 ) -> ServiceResult:
@@ -146,49 +242,65 @@ def score_service(
     counted = 0
     chars = range(n_chars)
 
-    for ev in evaluations:
-        earned = 0
-        possible = 0
-        bonus = 0
-        ce = [0] * n_chars
-        cp = [0] * n_chars
-        for r in ev.ratings:
-            t = memo_get(r)
-            if t is None:
-                pts, c = info[r.code]
-                t = memo[r] = (pts * r.num * mult[r.den], pts, c)
-            w, pts, c = t
-            if c < 0:
-                bonus += w
+    packed = None
+    if not has_bonus and all(pts >= 0 for pts, _ in info.values()):
+        try:
+            packed = _packed_sums(evaluations, info, mult, n_chars, p_scale, d_scale)
+        except _NotPackable:
+            packed = None
+    if packed is not None:
+        results, counted = packed.results, packed.counted
+        for (mode, p), (s, n) in packed.by_mode.items():
+            by_possible[p] += s
+            by_mode[(mode, p)] += s
+            mode_count[mode] += n
+        for key, (s, n) in packed.by_char.items():
+            by_char[key] += s
+            char_count[key % n_chars] += n
+    else:
+        for ev in evaluations:
+            earned = 0
+            possible = 0
+            bonus = 0
+            ce = [0] * n_chars
+            cp = [0] * n_chars
+            for r in ev.ratings:
+                t = memo_get(r)
+                if t is None:
+                    pts, c = info[r.code]
+                    t = memo[r] = (pts * r.num * mult[r.den], pts, c)
+                w, pts, c = t
+                if c < 0:
+                    bonus += w
+                    continue
+                earned += w
+                possible += pts
+                ce[c] += w
+                cp[c] += pts
+            if not possible:
+                append(EvaluationScore(ev, 0, 0, p_scale, d_scale))
                 continue
-            earned += w
-            possible += pts
-            ce[c] += w
-            cp[c] += pts
-        if not possible:
-            append(EvaluationScore(ev, 0, 0, p_scale, d_scale))
-            continue
-        counted += 1
-        mode = ev.mode
-        mode_count[mode] += 1
-        for c in chars:
-            pc = cp[c]
-            if pc:
-                by_char[pc * n_chars + c] += ce[c]
-                char_count[c] += 1
-        if has_bonus:
-            assert cap is not None
-            ev_bonus = min(Fraction(bonus, unit), cap)
-            result = EvaluationScore(ev, earned, possible, p_scale, d_scale, ev_bonus)
-            ev_score = result.score
-            assert ev_score is not None
-            bonus_scores.append(ev_score)
-            bonus_by_mode[mode].append(ev_score)
-            append(result)
-        else:
-            by_possible[possible] += earned
-            by_mode[(mode, possible)] += earned
-            append(EvaluationScore(ev, earned, possible, p_scale, d_scale))
+            counted += 1
+            mode = ev.mode
+            mode_count[mode] += 1
+            for c in chars:
+                pc = cp[c]
+                if pc:
+                    by_char[pc * n_chars + c] += ce[c]
+                    char_count[c] += 1
+            if has_bonus:
+                assert cap is not None
+                ev_bonus = min(Fraction(bonus, unit), cap)
+                result = EvaluationScore(ev, earned, possible, p_scale, d_scale, ev_bonus)
+                ev_score = result.score
+                assert ev_score is not None
+                bonus_scores.append(ev_score)
+                bonus_by_mode[mode].append(ev_score)
+                append(result)
+            else:
+                by_possible[possible] += earned
+                by_mode[(mode, possible)] += earned
+                append(EvaluationScore(ev, earned, possible, p_scale, d_scale))
 
     def mean_of(groups: Mapping[int, int], n: int) -> Fraction:
         total = sum((Fraction(s * _HUNDRED, p * d_scale) for p, s in groups.items()), Fraction(0))
