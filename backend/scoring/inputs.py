@@ -114,7 +114,7 @@ def parse_input(data: object, scheme: Scheme) -> ScoreInput:
 
 
 def _parse(
-    data: object, scheme: Scheme, tally: list[int] | None, reader: EvaluationReader | None = None
+    data: object, scheme: Scheme, tally: list[int] | None, reader: EvaluationsReader | None = None
 ) -> ScoreInput:
     """``parse_input``; with ``tally``, also add to ``tally[0]`` what ``pairs_and_colons`` would
     count over ``data`` (or less, never more: see backend/scoring/jsontext.py)."""
@@ -149,7 +149,7 @@ def _parse(
         if "evaluations" not in given and "evaluations" in data:
             tally[0] += pairs_and_colons(data["evaluations"])
     evaluations = (
-        _evaluations(data["evaluations"], scheme, dens, tally, reader or _evaluation)
+        (reader or _evaluations)(data["evaluations"], scheme, dens, tally)
         if "evaluations" in given
         else ()
     )
@@ -172,6 +172,8 @@ _MODEL_NAMES = {
 
 #: Reads one evaluation object: (raw, index, scheme, rating cache, α denominators) -> Evaluation.
 EvaluationReader = Callable[[object, int, Scheme, dict[Any, Rating], set[int]], Evaluation]
+#: Reads the evaluations list: (value, scheme, α denominators, tally) -> evaluations.
+EvaluationsReader = Callable[[object, Scheme, set[int], list[int] | None], tuple[Evaluation, ...]]
 
 
 def _evaluations(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from itertools import accumulate, chain, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -34,7 +35,9 @@ from backend.scoring.inputs import (
     Rating,
     ScoreInput,
     _evaluation,
+    _evaluations,
     _parse,
+    pairs_and_colons,
     parse_input,
 )
 from backend.scoring.scheme import MODES, Scheme
@@ -53,7 +56,7 @@ def read_input(text: str, scheme: Scheme) -> ScoreInput:
             )
             tally = [0]
             reader = _FastReader(scheme)
-            parsed = _parse(data, scheme, tally, reader)
+            parsed = _parse(data, scheme, tally, reader.read_all)
         except (ValueError, InputError, RecursionError):
             pass  # the careful path below raises the error it always raised, in its order
         else:
@@ -71,6 +74,11 @@ def strict_json(text: str) -> object:
 
 _second = itemgetter(1)
 _DICT = {dict}
+_STR = {str}
+_MODE_TYPES = {str, type(None)}
+_MODES_OR_NONE = {*MODES, None}
+#: Evaluations whose ratings are looked up together; the first chunk teaches the table.
+_CHUNK = 1024
 
 
 class _FastReader:
@@ -148,6 +156,122 @@ class _FastReader:
             return Evaluation(eid, mode, ratings, na)
         ev = _evaluation({**raw, "ratings": {}}, index, scheme, cache, dens)
         return Evaluation(ev.id, ev.mode, ratings, na)
+
+    def read_all(
+        self, value: object, scheme: Scheme, dens: set[int], tally: list[int] | None
+    ) -> tuple[Evaluation, ...]:
+        """All evaluations as ``inputs._evaluations`` reads them, the common case in bulk.
+
+        When every evaluation is an object of known fields with a text id (no two alike), a
+        mode A–I or none, and a non-empty object of rating objects, those checks are made over
+        the whole list in C, and the ratings of a chunk of evaluations are taken out and looked
+        up in one ``map``; Python then only cuts the hits into evaluations. Evaluations with a
+        rating not found go one by one as in ``__call__`` (N/A marks; else validated in full).
+        Anything else, and the list is read by ``inputs._evaluations`` with ``__call__``.
+        """
+        assert tally is not None
+        if not (type(value) is list and value and self.unweighted and scheme.service):
+            return _evaluations(value, scheme, dens, tally, self)
+        evs: list[Any] = value
+        if set(map(type, evs)) != _DICT or not all(map(_EVAL_KEYS.issuperset, evs)):
+            return _evaluations(value, scheme, dens, tally, self)
+        ratings: list[Any] = list(map(dict.get, evs, repeat("ratings")))
+        ids: list[Any] = list(map(dict.get, evs, repeat("id")))
+        modes: list[Any] = list(map(dict.get, evs, repeat("mode")))
+        if (
+            set(map(type, ratings)) != _DICT
+            or not all(ratings)
+            or set(map(type, ids)) != _STR
+            or not all(map(str.strip, ids))
+            or not set(map(type, modes)) <= _MODE_TYPES
+            or not set(modes) <= _MODES_OR_NONE
+            or len(set(ids)) != len(ids)
+        ):
+            return _evaluations(value, scheme, dens, tally, self)
+        values = list(chain.from_iterable(map(dict.values, ratings)))
+        if set(map(type, values)) != _DICT or not all(values):
+            return _evaluations(value, scheme, dens, tally, self)
+        # Nothing was changed until here: from here on the evaluations are read in bulk.
+        lens = list(map(len, ratings))
+        offsets = list(accumulate(lens, initial=0))
+        known_get = self.known.get
+        cache: dict[Any, Rating] = {}
+        out: list[Evaluation] = []
+        append = out.append
+        colons = restored = 0
+        n = len(evs)
+        for start in range(0, n, _CHUNK):
+            stop = min(start + _CHUNK, n)
+            first = offsets[start]
+            chunk = values[first : offsets[stop]]
+            pairs = list(map(dict.popitem, chunk))
+            codes = chain.from_iterable(ratings[start:stop])
+            keys = zip(codes, pairs, map(type, map(_second, pairs)), strict=True)
+            hits = list(map(known_get, keys))
+            for i in range(start, stop):
+                at = offsets[i] - first
+                end = at + lens[i]
+                got: list[Any] = hits[at:end]
+                if None not in got:
+                    append(Evaluation(ids[i], modes[i], tuple(got), {}))
+                    continue
+                marks = self._marks(ratings[i], got, pairs[at:end], chunk[at:end], scheme)
+                if marks is not None:
+                    append(Evaluation(ids[i], modes[i], tuple(filter(None, got)), marks))
+                    colons += "".join(marks.values()).count(":")
+                else:
+                    restored += end - at
+                    for rating, (key, item) in zip(chunk[at:end], pairs[at:end], strict=True):
+                        rating[key] = item  # back as it was: popitem took the last pair
+                    ev = self._learn(evs[i], i, scheme, cache, dens)
+                    append(ev)
+                    colons += "".join(ev.not_applicable.values()).count(":")
+        self.popped += len(values) - restored
+        # What inputs._evaluation_tally adds up per evaluation, over them all.
+        tally[0] += (
+            sum(map(len, evs))
+            + offsets[-1]
+            + sum(map(len, values))
+            + "".join(ids).count(":")
+            + colons
+        )
+        for key in ("site", "notes"):
+            # Absent (None) adds nothing: only the values given are counted.
+            tally[0] += sum(map(pairs_and_colons, filter(None, map(dict.get, evs, repeat(key)))))
+        return tuple(out)
+
+    @staticmethod
+    def _marks(
+        ratings_raw: dict[str, Any],
+        hits: list[Rating | None],
+        pairs: list[tuple[str, Any]],
+        rest: list[dict[str, Any]],
+        scheme: Scheme,
+    ) -> dict[str, str] | None:
+        """The N/A marks among ratings not found, as ``__call__`` takes them; None when any
+        rating not found is something else."""
+        items = scheme.service.items if scheme.service is not None else {}
+        codes = list(ratings_raw)
+        na: dict[str, str] = {}
+        at = hits.index(None)
+        while True:
+            key, reason = pairs[at]
+            left = rest[at]
+            code = codes[at]
+            if not (
+                key == "reason"
+                and type(reason) is str
+                and left.get("na") is True
+                and len(left) == 1
+                and code in items
+                and reason.strip()
+            ):
+                return None
+            na[code] = reason.strip()
+            try:
+                at = hits.index(None, at + 1)
+            except ValueError:
+                return na
 
     def _learn(
         self, raw: object, index: int, scheme: Scheme, cache: dict[Any, Rating], dens: set[int]

@@ -240,3 +240,52 @@ def test_the_first_error_is_the_one_the_careful_path_names() -> None:
     result = score_cli(TBSC034, mode_error)
     assert result.exit_code == 2
     assert result.stderr.strip() == "evaluations[0].mode: 'Z' is not a certification mode (A–I)"
+
+
+@pytest.mark.parametrize("path", SCHEME_FILES[:3], ids=lambda p: p.stem)
+def test_evaluations_read_in_chunks_print_what_the_careful_path_printed(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More evaluations than one chunk of ``_FastReader.read_all``, with odd ratings late on."""
+    scheme = load_scheme(path)
+    data = random_input(scheme, 2 * jsontext._CHUNK + 300, seed=13)
+    late = data["evaluations"][jsontext._CHUNK + 5]["ratings"]
+    code = next(iter(late))
+    late[code] = {"reason": "gone", "na": True}  # the pairs the other way round
+    text = dumps(data)
+    expected = careful(text, scheme)
+    monkeypatch.setattr(jsontext, "strict_json", _no_careful_path)
+    assert result_text(score(scheme, read_input(text, scheme)), 2) == expected
+
+
+def test_an_error_in_a_late_chunk_is_the_one_the_careful_path_names(tbsc034: Scheme) -> None:
+    data = random_input(tbsc034, 2 * jsontext._CHUNK, seed=7)
+    ratings = data["evaluations"][jsontext._CHUNK + 9]["ratings"]
+    ratings[next(iter(ratings))] = {"level": 9}
+    text = dumps(data)
+    with pytest.raises(InputError) as fast:
+        read_input(text, tbsc034)
+    with pytest.raises(InputError) as slow:
+        parse_input(strict_json(text), tbsc034)
+    assert str(fast.value) == str(slow.value)
+    assert f"evaluations[{jsontext._CHUNK + 9}]" in str(fast.value)
+
+
+@pytest.mark.parametrize("path", SCHEME_FILES, ids=lambda p: p.stem)
+def test_the_packed_engine_loop_gives_the_plain_loop_figures(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``service._packed_sums`` (bit fields summed in C) against the plain per-rating loop."""
+    from backend.scoring.engine import service
+
+    scheme = load_scheme(path)
+    assert scheme.service is not None
+    parsed = parse_input(strict_json(dumps(random_input(scheme, 400, seed=5))), scheme)
+    packed = service.score_service(scheme.service, parsed.evaluations)
+
+    def refuse(*args: object) -> object:
+        raise service._NotPackable
+
+    monkeypatch.setattr(service, "_packed_sums", refuse)
+    plain = service.score_service(scheme.service, parsed.evaluations)
+    assert packed == plain
