@@ -12,9 +12,12 @@ indenting encoder over 100 000 of them (issue 13: the CLI as fast as a plain flo
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
+from itertools import repeat
 from math import gcd
+from operator import add as _plus
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from backend.scoring.engine import EvaluationScore, Explanation, ScoreResult
@@ -261,6 +264,63 @@ def _ratio(numerator: int, denominator: int) -> str:
     return str(numerator // g)
 
 
+def _figures(
+    earned: int, possible: int, p_scale: int, d_scale: int, exact_score: Fraction | None = None
+) -> tuple[str, str, str, str, str, str]:
+    """Score, earned, possible as floats, then as exact fractions, as JSON text.
+
+    Without ``exact_score`` (no bonus) the score is earned x 100 ÷ (possible x D), reduced with
+    ``gcd`` instead of building a ``Fraction``.
+    """
+    unit = p_scale * d_scale
+    if not possible:
+        score = score_exact = "null"
+    elif exact_score is None:
+        score = repr(earned * 100 / (possible * d_scale))
+        score_exact = '"' + _ratio(earned * 100, possible * d_scale) + '"'
+    else:
+        score = repr(exact_score.numerator / exact_score.denominator)
+        score_exact = f'"{exact_str(exact_score)}"'
+    return (
+        score,
+        repr(earned / unit),
+        repr(possible / p_scale),
+        score_exact,
+        '"' + _ratio(earned, unit) + '"',
+        '"' + _ratio(possible, p_scale) + '"',
+    )
+
+
+_first = itemgetter(0)
+_earned_possible = itemgetter(1, 2)
+_scales = itemgetter(3, 4)
+_id = attrgetter("id")
+_mode = attrgetter("mode")
+_ratings = attrgetter("ratings")
+_not_applicable = attrgetter("not_applicable")
+
+
+class _Figures(dict[tuple[int, int], tuple[str, str, str, str, str, str]]):
+    """``_figures`` of each (earned, possible) pair, written once (no bonus items)."""
+
+    def __init__(self, p_scale: int, d_scale: int) -> None:
+        super().__init__()
+        self.p_scale = p_scale
+        self.d_scale = d_scale
+
+    def __missing__(self, key: tuple[int, int]) -> tuple[str, str, str, str, str, str]:
+        value = self[key] = _figures(key[0], key[1], self.p_scale, self.d_scale)
+        return value
+
+
+class _Modes(dict[str | None, str]):
+    """A mode as JSON text, written once."""
+
+    def __missing__(self, mode: str | None) -> str:
+        value = self[mode] = "null" if mode is None else _string(mode)
+        return value
+
+
 def _evaluations_text(
     evaluations: tuple[EvaluationScore, ...],
     codes: tuple[str, ...],
@@ -300,86 +360,91 @@ def _evaluations_text(
         return json.dumps(value, ensure_ascii=False, indent=indent).replace("\n", nl3)
 
     string = _string
-    # Many evaluations share their earned or possible points: each figure is written once.
-    earned_text: dict[int, tuple[str, str]] = {}
-    possible_text: dict[int, tuple[str, str]] = {}
-    score_text: dict[tuple[int, int], tuple[str, str]] = {}
+
+    def marks_text(na: Mapping[str, str]) -> str:
+        if indent is None:
+            return "{" + ", ".join([string(k) + ": " + string(v) for k, v in na.items()]) + "}"
+        return (
+            "{" + nl4 + inner.join([string(k) + ": " + string(v) for k, v in na.items()])
+            + nl3 + "}"
+        )  # fmt: skip
+
+    def unrated_list(e: EvaluationScore) -> str:
+        unrated = list(e.unrated(codes))
+        return nested(unrated) if unrated else "[]"
+
+    n_codes = len(codes)
+    scales = set(map(_scales, evaluations))
+    if not with_bonus and len(scales) == 1:
+        # Column by column, each a map in C; Python runs only for N/A marks and unrated items.
+        ((p_scale, d_scale),) = scales
+        evs = list(map(_first, evaluations))
+        by_pair = _Figures(p_scale, d_scale)
+        figs = list(map(by_pair.__getitem__, map(_earned_possible, evaluations)))
+        nas = list(map(_not_applicable, evs))
+        rated = list(map(len, map(_ratings, evs)))
+        na_texts = [marks_text(na) if na else "{}" for na in nas]
+        unrated_texts = [
+            "[]" if given == n_codes else unrated_list(e)
+            for given, e in zip(map(_plus, rated, map(len, nas)), evaluations, strict=True)
+        ]
+        mode_texts = _Modes()
+        columns = zip(
+            map(string, map(_id, evs)),
+            map(mode_texts.__getitem__, map(_mode, evs)),
+            *(map(itemgetter(k), figs) for k in range(3)),
+            repeat(""),
+            rated,
+            na_texts,
+            unrated_texts,
+            *(map(itemgetter(k), figs) for k in range(3, 6)),
+            strict=False,  # repeat("") has no end; the others are as long as the evaluations
+        )
+        rows = list(map(template.__mod__, columns))
+        return "[" + nl2 + (sep + nl2).join(rows) + nl1 + "]"
+    # Many evaluations share their earned and possible points: the score, earned and possible
+    # lines and the exact ones are written once per pair and kept.
+    figures: dict[tuple[int, int], tuple[str, str, str, str, str, str]] = {}
+    modes: dict[str | None, str] = {None: "null"}
     parts: list[str] = []
     add = parts.append
-    n_codes = len(codes)
     for e in evaluations:
-        ev = e.evaluation
-        earned = e.earned_scaled
-        possible = e.possible_scaled
-        d_scale = e.d_scale
-        p_scale = e.p_scale
-        unit = p_scale * d_scale
-        if possible and e.bonus is None:
-            key = (earned, possible)
-            got = score_text.get(key)
+        ev, earned, possible, p_scale, d_scale, bonus = e
+        if bonus is None:
+            got = figures.get((earned, possible))
             if got is None:
-                got = score_text[key] = (
-                    repr(earned * 100 / (possible * d_scale)),
-                    '"' + _ratio(earned * 100, possible * d_scale) + '"',
-                )
-            score, score_exact = got
-        elif possible:
-            exact_score = e.score
-            assert exact_score is not None
-            score = repr(exact_score.numerator / exact_score.denominator)
-            score_exact = f'"{exact_str(exact_score)}"'
+                got = figures[(earned, possible)] = _figures(earned, possible, p_scale, d_scale)
+            score, earned_text, possible_text, score_exact, earned_exact, possible_exact = got
         else:
-            score = score_exact = "null"
-        earned_pair = earned_text.get(earned)
-        if earned_pair is None:
-            earned_pair = earned_text[earned] = (
-                repr(earned / unit),
-                '"' + _ratio(earned, unit) + '"',
-            )
-        possible_pair = possible_text.get(possible)
-        if possible_pair is None:
-            possible_pair = possible_text[possible] = (
-                repr(possible / p_scale),
-                '"' + _ratio(possible, p_scale) + '"',
+            score, earned_text, possible_text, score_exact, earned_exact, possible_exact = _figures(
+                earned, possible, p_scale, d_scale, e.score
             )
         mode = ev.mode
+        mode_text = modes.get(mode)
+        if mode_text is None:
+            assert mode is not None  # written as null from the start
+            mode_text = modes[mode] = string(mode)
         na = ev.not_applicable
         ratings = ev.ratings
-        if not na:
-            na_text = "{}"
-        elif indent is None:
-            na_text = "{" + ", ".join([string(k) + ": " + string(v) for k, v in na.items()]) + "}"
-        else:
-            na_text = (
-                "{" + nl4 + inner.join([string(k) + ": " + string(v) for k, v in na.items()])
-                + nl3 + "}"
-            )  # fmt: skip
-        if len(ratings) + len(na) == n_codes:
-            # Every item rated or N/A: ratings and N/A marks are of distinct scheme items.
-            unrated_text = "[]"
-        else:
-            unrated = list(e.unrated(codes))
-            unrated_text = nested(unrated) if unrated else "[]"
-        if with_bonus:
-            bonus = e.bonus
-            bonus_text = "null" if bonus is None else repr(to_float(bonus))
-        else:
-            bonus_text = ""
+        na_text = marks_text(na) if na else "{}"
+        # Every item rated or N/A: ratings and N/A marks are of distinct scheme items.
+        unrated_text = "[]" if len(ratings) + len(na) == n_codes else unrated_list(e)
+        bonus_text = ("null" if bonus is None else repr(to_float(bonus))) if with_bonus else ""
         add(
             template
             % (
                 string(ev.id),
-                "null" if mode is None else string(mode),
+                mode_text,
                 score,
-                earned_pair[0],
-                possible_pair[0],
+                earned_text,
+                possible_text,
                 bonus_text,
                 len(ratings),
                 na_text,
                 unrated_text,
                 score_exact,
-                earned_pair[1],
-                possible_pair[1],
+                earned_exact,
+                possible_exact,
             )
         )
     return "[" + nl2 + (sep + nl2).join(parts) + nl1 + "]"
