@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from itertools import accumulate, chain, repeat
+from itertools import accumulate, chain, compress, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -113,6 +113,12 @@ class _FastReader:
         pairs = list(map(dict.popitem, values))
         keys = zip(ratings_raw, pairs, map(type, map(_second, pairs)), strict=True)
         hits = list(map(self.known.get, keys))
+        if any(compress(values, hits)):
+            # A rating found by its last pair but with more pairs ({"alpha": 0.1, "level": 4}):
+            # the rest must be validated with it.
+            for value, (key, item) in zip(values, pairs, strict=True):
+                value[key] = item
+            return self._learn(raw, index, scheme, cache, dens)
         na: dict[str, str] = {}
         if None in hits:
             # Mostly N/A marks: {"na": true, "reason": "…"} gave up its reason. Anything else
@@ -208,6 +214,12 @@ class _FastReader:
             codes = chain.from_iterable(ratings[start:stop])
             keys = zip(codes, pairs, map(type, map(_second, pairs)), strict=True)
             hits = list(map(known_get, keys))
+            if any(compress(chunk, hits)):
+                # A rating found by its last pair but with more pairs ({"alpha": 0.1, "level":
+                # 4}) is not found: the rest must be validated with it.
+                for j, (rest, hit) in enumerate(zip(chunk, hits, strict=True)):
+                    if rest and hit is not None:
+                        hits[j] = None
             for i in range(start, stop):
                 at = offsets[i] - first
                 end = at + lens[i]

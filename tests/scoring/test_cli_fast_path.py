@@ -289,3 +289,24 @@ def test_the_packed_engine_loop_gives_the_plain_loop_figures(
     monkeypatch.setattr(service, "_packed_sums", refuse)
     plain = service.score_service(scheme.service, parsed.evaluations)
     assert packed == plain
+
+
+@pytest.mark.parametrize("late", [1, 2 * jsontext._CHUNK + 1])
+@pytest.mark.parametrize("bulk", [True, False], ids=["bulk", "one_by_one"])
+def test_a_rating_with_more_than_the_pair_found_is_validated_whole(
+    tbsc034: Scheme, late: int, bulk: bool
+) -> None:
+    """{"alpha": 0.1, "level": 4} after {"level": 4}: its last pair was seen, its alpha is wrong."""
+    data = random_input(tbsc034, late + 1, seed=3)
+    if not bulk:
+        del data["evaluations"][0]["id"]  # an id by position: read one evaluation at a time
+    for ev in data["evaluations"][:late]:
+        ev["ratings"]["1.1"] = {"level": 4}
+    data["evaluations"][late]["ratings"]["1.1"] = {"alpha": Decimal("0.1"), "level": 4}
+    text = dumps(data)
+    with pytest.raises(InputError) as fast:
+        read_input(text, tbsc034)
+    with pytest.raises(InputError) as slow:
+        parse_input(strict_json(text), tbsc034)
+    assert str(fast.value) == str(slow.value)
+    assert "not the given level 4" in str(fast.value)
