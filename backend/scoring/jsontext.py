@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from itertools import accumulate, chain, compress, repeat
+from itertools import accumulate, chain, compress, filterfalse, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -72,13 +72,29 @@ def strict_json(text: str) -> object:
     )
 
 
+class _Mark(tuple[str, str]):
+    """An N/A mark, (item code, reason), found by its reason as ratings are found.
+
+    False, so that ``filter(None, ...)`` parts ratings from marks in C.
+    """
+
+    __slots__ = ()
+
+    def __bool__(self) -> bool:
+        return False
+
+
 _second = itemgetter(1)
 _DICT = {dict}
 _STR = {str}
 _MODE_TYPES = {str, type(None)}
 _MODES_OR_NONE = {*MODES, None}
-#: Evaluations whose ratings are looked up together; the first chunk teaches the table.
+_MARK_TYPE = {_Mark}
+_NA_LEFT = {"na": True}
+_BOOL = {bool}
+#: Evaluations whose ratings are looked up together, after the first chunks teach the table.
 _CHUNK = 1024
+_FIRST_CHUNKS = (8, 24, 96, 384)
 
 
 class _FastReader:
@@ -98,6 +114,8 @@ class _FastReader:
         self.popped = 0
         self.unweighted = scheme.service is not None and scheme.service.mode_weights is None
         self.known: dict[tuple[str, tuple[str, object], type], Rating] = {}
+        #: ``known`` and the N/A marks seen (by their reason), for ``read_all``.
+        self.table: dict[tuple[str, tuple[str, object], type], Rating | _Mark] = {}
 
     def __call__(
         self, raw: object, index: int, scheme: Scheme, cache: dict[Any, Rating], dens: set[int]
@@ -200,14 +218,20 @@ class _FastReader:
         # Nothing was changed until here: from here on the evaluations are read in bulk.
         lens = list(map(len, ratings))
         offsets = list(accumulate(lens, initial=0))
-        known_get = self.known.get
+        known_get = self.table.get
         cache: dict[Any, Rating] = {}
         out: list[Evaluation] = []
         append = out.append
         colons = restored = 0
         n = len(evs)
-        for start in range(0, n, _CHUNK):
-            stop = min(start + _CHUNK, n)
+        # Small chunks first: until the table knows the input's ratings, nearly every one of a
+        # chunk's evaluations has one not found and is validated in full.
+        stops = [*accumulate(_FIRST_CHUNKS), *range(sum(_FIRST_CHUNKS) + _CHUNK, n, _CHUNK), n]
+        start = 0
+        for stop in stops:
+            stop = min(stop, n)
+            if stop <= start:
+                break
             first = offsets[start]
             chunk = values[first : offsets[stop]]
             pairs = list(map(dict.popitem, chunk))
@@ -220,12 +244,28 @@ class _FastReader:
                 for j, (rest, hit) in enumerate(zip(chunk, hits, strict=True)):
                     if rest and hit is not None:
                         hits[j] = None
+            is_mark = list(map(_MARK_TYPE.__contains__, map(type, hits)))
+            if True in is_mark:
+                # An N/A mark found by its reason: what is left must be exactly {"na": true}.
+                left = list(compress(chunk, is_mark))
+                na_values = set(map(type, map(dict.get, left, repeat("na"))))
+                if not all(map(_NA_LEFT.__eq__, left)) or na_values != _BOOL:
+                    for j, (rest, mark) in enumerate(zip(chunk, is_mark, strict=True)):
+                        if mark and not (rest == _NA_LEFT and type(rest["na"]) is bool):
+                            hits[j] = None
             for i in range(start, stop):
                 at = offsets[i] - first
                 end = at + lens[i]
                 got: list[Any] = hits[at:end]
                 if None not in got:
-                    append(Evaluation(ids[i], modes[i], tuple(got), {}))
+                    # Marks are false: filter keeps the ratings, filterfalse the marks.
+                    found = tuple(filter(None, got))
+                    if len(found) == end - at:
+                        append(Evaluation(ids[i], modes[i], found, {}))
+                    else:
+                        na = dict(filterfalse(None, got))
+                        append(Evaluation(ids[i], modes[i], found, na))
+                        colons += "".join(na.values()).count(":")
                     continue
                 marks = self._marks(ratings[i], got, pairs[at:end], chunk[at:end], scheme)
                 if marks is not None:
@@ -238,6 +278,7 @@ class _FastReader:
                     ev = self._learn(evs[i], i, scheme, cache, dens)
                     append(ev)
                     colons += "".join(ev.not_applicable.values()).count(":")
+            start = stop
         self.popped += len(values) - restored
         # What inputs._evaluation_tally adds up per evaluation, over them all.
         tally[0] += (
@@ -252,24 +293,25 @@ class _FastReader:
             tally[0] += sum(map(pairs_and_colons, filter(None, map(dict.get, evs, repeat(key)))))
         return tuple(out)
 
-    @staticmethod
     def _marks(
+        self,
         ratings_raw: dict[str, Any],
-        hits: list[Rating | None],
+        hits: list[Any],
         pairs: list[tuple[str, Any]],
         rest: list[dict[str, Any]],
         scheme: Scheme,
     ) -> dict[str, str] | None:
-        """The N/A marks among ratings not found, as ``__call__`` takes them; None when any
-        rating not found is something else."""
+        """The N/A marks of an evaluation with ratings not found, as ``__call__`` takes them;
+        None when any rating not found is something else. A new mark is learnt."""
         items = scheme.service.items if scheme.service is not None else {}
-        codes = list(ratings_raw)
         na: dict[str, str] = {}
-        at = hits.index(None)
-        while True:
-            key, reason = pairs[at]
-            left = rest[at]
-            code = codes[at]
+        for code, hit, pair, left in zip(ratings_raw, hits, pairs, rest, strict=True):
+            if hit:
+                continue
+            if hit is not None:
+                na[code] = hit[1]  # a mark found
+                continue
+            key, reason = pair
             if not (
                 key == "reason"
                 and type(reason) is str
@@ -280,10 +322,8 @@ class _FastReader:
             ):
                 return None
             na[code] = reason.strip()
-            try:
-                at = hits.index(None, at + 1)
-            except ValueError:
-                return na
+            self.table[(code, pair, str)] = _Mark((code, na[code]))
+        return na
 
     def _learn(
         self, raw: object, index: int, scheme: Scheme, cache: dict[Any, Rating], dens: set[int]
@@ -300,6 +340,7 @@ class _FastReader:
                     key == "alpha" and kind in (Decimal, float, int)
                 ):
                     self.known[(code, (key, value), kind)] = by_code[code]
+                    self.table[(code, (key, value), kind)] = by_code[code]
         return ev
 
 

@@ -310,3 +310,30 @@ def test_a_rating_with_more_than_the_pair_found_is_validated_whole(
         parse_input(strict_json(text), tbsc034)
     assert str(fast.value) == str(slow.value)
     assert "not the given level 4" in str(fast.value)
+
+
+@pytest.mark.parametrize(
+    "mark",
+    [
+        {"reason": "不适用"},  # a reason with no na
+        {"na": 1, "reason": "不适用"},  # 1 is not true
+        {"level": 4, "na": True, "reason": "不适用"},  # a rating and an N/A mark
+        {"na": False, "reason": "不适用"},
+    ],
+    ids=["no_na", "na_1", "rated_and_na", "na_false"],
+)
+def test_a_known_na_reason_with_something_else_left_is_refused_as_before(
+    tbsc034: Scheme, mark: dict[str, Any]
+) -> None:
+    late = 3 * jsontext._CHUNK
+    data = random_input(tbsc034, late + 1, seed=11)
+    for ev in data["evaluations"][:late]:
+        ev["ratings"]["1.1"] = {"na": True, "reason": "不适用"}
+    data["evaluations"][late]["ratings"]["1.1"] = mark
+    text = dumps(data)
+    with pytest.raises(InputError) as fast:
+        read_input(text, tbsc034)
+    with pytest.raises(InputError) as slow:
+        parse_input(strict_json(text), tbsc034)
+    assert str(fast.value) == str(slow.value)
+    assert f"evaluations[{late}]" in str(fast.value)
