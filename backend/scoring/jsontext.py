@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from itertools import accumulate, chain, compress, filterfalse, repeat
-from operator import itemgetter
+from operator import itemgetter, sub
 from typing import Any
 
 from backend.scoring.errors import InputError
@@ -213,8 +213,6 @@ class _FastReader:
         ):
             return _evaluations(value, scheme, dens, tally, self)
         values = list(chain.from_iterable(map(dict.values, ratings)))
-        if set(map(type, values)) != _DICT or not all(values):
-            return _evaluations(value, scheme, dens, tally, self)
         # Nothing was changed until here: from here on the evaluations are read in bulk.
         lens = list(map(len, ratings))
         offsets = list(accumulate(lens, initial=0))
@@ -234,7 +232,12 @@ class _FastReader:
                 break
             first = offsets[start]
             chunk = values[first : offsets[stop]]
-            pairs = list(map(dict.popitem, chunk))
+            try:
+                pairs = list(map(dict.popitem, chunk))
+            except (TypeError, KeyError) as exc:
+                # A rating that is not an object, or an empty one: never valid, and the
+                # careful path of read_input names it.
+                raise ValueError("a rating is not an object with a pair") from exc
             codes = chain.from_iterable(ratings[start:stop])
             keys = zip(codes, pairs, map(type, map(_second, pairs)), strict=True)
             hits = list(map(known_get, keys))
@@ -253,6 +256,24 @@ class _FastReader:
                     for j, (rest, mark) in enumerate(zip(chunk, is_mark, strict=True)):
                         if mark and not (rest == _NA_LEFT and type(rest["na"]) is bool):
                             hits[j] = None
+            if None not in hits:
+                # Everything found (the common case once the table has learnt): evaluations
+                # are cut from the hits and built by maps, no Python loop.
+                bounds = list(map(sub, offsets[start : stop + 1], repeat(first)))
+                got_all: list[Any] = list(map(hits.__getitem__, map(slice, bounds, bounds[1:])))
+                marks_all: list[Any] = list(map(dict, map(filterfalse, repeat(None), got_all)))
+                out.extend(
+                    map(
+                        Evaluation,
+                        ids[start:stop],
+                        modes[start:stop],
+                        map(tuple, map(filter, repeat(None), got_all)),
+                        marks_all,
+                    )
+                )
+                colons += "".join(chain.from_iterable(map(dict.values, marks_all))).count(":")
+                start = stop
+                continue
             for i in range(start, stop):
                 at = offsets[i] - first
                 end = at + lens[i]

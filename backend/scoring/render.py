@@ -17,7 +17,7 @@ from fractions import Fraction
 from itertools import repeat
 from math import gcd
 from operator import add as _plus
-from operator import attrgetter, itemgetter
+from operator import attrgetter, itemgetter, methodcaller
 from typing import Any
 
 from backend.scoring.engine import EvaluationScore, Explanation, ScoreResult
@@ -298,6 +298,7 @@ _id = attrgetter("id")
 _mode = attrgetter("mode")
 _ratings = attrgetter("ratings")
 _not_applicable = attrgetter("not_applicable")
+_items = methodcaller("items")
 
 
 class _Figures(dict[tuple[int, int], tuple[str, str, str, str, str, str]]):
@@ -310,6 +311,18 @@ class _Figures(dict[tuple[int, int], tuple[str, str, str, str, str, str]]):
 
     def __missing__(self, key: tuple[int, int]) -> tuple[str, str, str, str, str, str]:
         value = self[key] = _figures(key[0], key[1], self.p_scale, self.d_scale)
+        return value
+
+
+class _Marks(dict[tuple[tuple[str, str], ...], str]):
+    """An evaluation's N/A marks, as their (code, reason) pairs, as JSON text, written once."""
+
+    def __init__(self, write: Callable[[Mapping[str, str]], str]) -> None:
+        super().__init__()
+        self.write = write
+
+    def __missing__(self, marks: tuple[tuple[str, str], ...]) -> str:
+        value = self[marks] = self.write(dict(marks)) if marks else "{}"
         return value
 
 
@@ -383,11 +396,18 @@ def _evaluations_text(
         figs = list(map(by_pair.__getitem__, map(_earned_possible, evaluations)))
         nas = list(map(_not_applicable, evs))
         rated = list(map(len, map(_ratings, evs)))
-        na_texts = [marks_text(na) if na else "{}" for na in nas]
-        unrated_texts = [
-            "[]" if given == n_codes else unrated_list(e)
-            for given, e in zip(map(_plus, rated, map(len, nas)), evaluations, strict=True)
-        ]
+        # N/A marks as text once per distinct set of them (most evaluations repeat a few).
+        marks = _Marks(marks_text)
+        na_texts = map(marks.__getitem__, map(tuple, map(_items, nas)))
+        given = list(map(_plus, rated, map(len, nas)))
+        unrated_texts: Iterable[str] = (
+            repeat("[]")  # every item rated or N/A, as in the loop below
+            if given.count(n_codes) == len(given)
+            else [
+                "[]" if g == n_codes else unrated_list(e)
+                for g, e in zip(given, evaluations, strict=True)
+            ]
+        )
         mode_texts = _Modes()
         columns = zip(
             map(string, map(_id, evs)),
