@@ -102,7 +102,11 @@ def _score(scheme_path: str, input_file: IO[bytes], indent: int) -> None:
         click.echo(str(exc), err=True)
         sys.exit(EXIT_INVALID_INPUT)
     # The same text as json.dumps(result_json(...), indent=...), written without the slow path.
-    click.echo(result_text(score(scheme, parsed), indent or None))
+    document = result_text(score(scheme, parsed), indent or None)
+    # The line break apart (no copy of 30 MB to add it), and color=True: nothing to search for
+    # ANSI codes to strip, JSON text has none (json.dumps writes control characters \u00XX).
+    click.echo(document, nl=False, color=True)
+    click.echo()
 
 
 def _read_text(input_file: IO[bytes]) -> str:

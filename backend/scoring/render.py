@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
-from itertools import repeat
+from itertools import chain, repeat
 from math import gcd
 from operator import add as _plus
 from operator import attrgetter, itemgetter, methodcaller
@@ -250,10 +250,13 @@ def result_text(result: ScoreResult, indent: int | None = None) -> str:
     assert result.scheme.service is not None
     codes = tuple(result.scheme.service.items)
     with_bonus = bool(result.scheme.service.bonus_items)
-    listing = _evaluations_text(svc.evaluations, codes, with_bonus, indent)
-    marked = _string(_MARK)
-    assert text.count(marked) == 1
-    return text.replace(marked, listing, 1)
+    listing = _evaluations_pieces(svc.evaluations, codes, with_bonus, indent)
+    head, tail = text.split(_string(_MARK))  # exactly one mark
+    # One join: the 30 MB of 100 000 evaluations are copied once, not joined, then bracketed,
+    # then put in place.
+    listing.insert(0, head)
+    listing.append(tail)
+    return "".join(listing)
 
 
 def _ratio(numerator: int, denominator: int) -> str:
@@ -334,14 +337,15 @@ class _Modes(dict[str | None, str]):
         return value
 
 
-def _evaluations_text(
+def _evaluations_pieces(
     evaluations: tuple[EvaluationScore, ...],
     codes: tuple[str, ...],
     with_bonus: bool,
     indent: int | None,
-) -> str:
+) -> list[str]:
+    """The evaluations list as JSON text, in pieces to be joined."""
     if not evaluations:
-        return "[]"
+        return ["[]"]
     if indent is None:
         # json.dumps's default separators: ", " between items, ": " after keys.
         nl1 = nl2 = nl3 = nl4 = ""
@@ -420,8 +424,7 @@ def _evaluations_text(
             *(map(itemgetter(k), figs) for k in range(3, 6)),
             strict=False,  # repeat("") has no end; the others are as long as the evaluations
         )
-        rows = list(map(template.__mod__, columns))
-        return "[" + nl2 + (sep + nl2).join(rows) + nl1 + "]"
+        return _listing(list(map(template.__mod__, columns)), sep, nl2, nl1)
     # Many evaluations share their earned and possible points: the score, earned and possible
     # lines and the exact ones are written once per pair and kept.
     figures: dict[tuple[int, int], tuple[str, str, str, str, str, str]] = {}
@@ -467,4 +470,12 @@ def _evaluations_text(
                 possible_exact,
             )
         )
-    return "[" + nl2 + (sep + nl2).join(parts) + nl1 + "]"
+    return _listing(parts, sep, nl2, nl1)
+
+
+def _listing(rows: list[str], sep: str, nl2: str, nl1: str) -> list[str]:
+    """``"[" + nl2 + (sep + nl2).join(rows) + nl1 + "]"`` in pieces (rows is not empty)."""
+    pieces = list(chain.from_iterable(zip(rows, repeat(sep + nl2))))
+    pieces[-1] = nl1 + "]"
+    pieces.insert(0, "[" + nl2)
+    return pieces
