@@ -238,7 +238,7 @@ def result_text(result: ScoreResult, indent: int | None = None) -> str:
     evaluation (a fixed shape of ids, floats, ints and exact fractions) is written from a
     template, its floats with ``float.__repr__`` as the encoder writes them, its exact values
     reduced with ``gcd`` from the engine's integers instead of building ``Fraction`` objects.
-    ``tests/scoring/test_render_text.py`` compares the two on every kind of input.
+    ``tests/scoring/test_cli_fast_path.py`` compares the two on every kind of input.
     """
     if indent is not None and indent < 0:
         indent = 0  # json.dumps writes a negative indent as no indent but with line breaks
