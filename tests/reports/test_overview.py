@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session
 
 from backend.audit.models import AuditEntry
 from backend.surveys.models import Channel, SurveyCampaign, SurveyResponse, SurveySite
-from tests.evaluations.helpers import World, add_member, make_world, review
-from tests.reports.test_engagement_report import _record
+from tests.evaluations.helpers import World, add_member, make_world, record_evaluation, review
 
 
 @pytest.fixture
@@ -64,11 +63,11 @@ def test_the_overview_counts_modes_evaluations_visits_surveys_and_open_flags(
     client: FlaskClient, db_session: Session, world: World
 ) -> None:
     _campaign(db_session, world)
-    _record(client, db_session, world, {"1.1": {"level": 5}})  # B, accepted
-    returned = _record(client, db_session, world, {"1.1": {"level": 4}}, accept=False)
+    record_evaluation(client, db_session, world, {"1.1": {"level": 5}})  # B, accepted
+    returned = record_evaluation(client, db_session, world, {"1.1": {"level": 4}}, outcome=())
     assert review(client, world.leader, returned, "return", "请补照片").status_code == 200
-    waiting = _record(
-        client, db_session, world, {"1.1": {"level": 3}}, by=world.auditor, accept=False
+    waiting = record_evaluation(
+        client, db_session, world, {"1.1": {"level": 3}}, by=world.auditor, outcome=()
     )
 
     response = _overview(client, world)
@@ -130,7 +129,9 @@ def test_the_overview_counts_modes_evaluations_visits_surveys_and_open_flags(
 def test_a_mode_is_done_when_measured_and_nothing_is_left_open(
     client: FlaskClient, db_session: Session, world: World
 ) -> None:
-    _record(client, db_session, world, {"1.1": {"level": 5}}, by=world.auditor)  # A, accepted
+    record_evaluation(
+        client, db_session, world, {"1.1": {"level": 5}}, by=world.auditor
+    )  # A, accepted
     body = _overview(client, world).get_json()
     states = {m["mode"]: m["state"] for m in body["modes"]}
     assert states["A"] == "done"
@@ -171,7 +172,7 @@ def test_who_may_read_the_overview(client: FlaskClient, db_session: Session, wor
 def test_the_radar_chart_is_the_scores_as_svg(
     client: FlaskClient, db_session: Session, world: World
 ) -> None:
-    _record(client, db_session, world, {"1.1": {"level": 5}, "1.2": {"level": 1}})
+    record_evaluation(client, db_session, world, {"1.1": {"level": 5}, "1.2": {"level": 1}})
     url = f"/api/engagements/{world.engagement.id}/charts/radar.svg"
     scores = client.get(
         f"/api/engagements/{world.engagement.id}/scores", headers=world.leader.headers
