@@ -97,6 +97,19 @@ _CHUNK = 1024
 _FIRST_CHUNKS = (8, 24, 96, 384)
 
 
+def _is_na_mark(key: str, reason: Any, left: dict[str, Any], code: str, items: Any) -> bool:
+    """``{"na": true, "reason": "…"}`` on an item of the scheme, its reason popped as ``(key,
+    reason)`` and ``left`` what remains: exactly the N/A mark the careful reader accepts."""
+    return (
+        key == "reason"
+        and type(reason) is str
+        and left.get("na") is True
+        and len(left) == 1
+        and code in items
+        and bool(reason.strip())
+    )
+
+
 class _FastReader:
     """Reads one evaluation object as ``inputs._evaluation`` does, its ratings mostly in C.
 
@@ -152,14 +165,7 @@ class _FastReader:
                 key, reason = pairs[at]
                 code = codes[at]
                 rest = values[at]
-                if (
-                    key == "reason"
-                    and type(reason) is str
-                    and rest.get("na") is True
-                    and len(rest) == 1
-                    and code in items
-                    and reason.strip()
-                ):
+                if _is_na_mark(key, reason, rest, code, items):
                     na[code] = reason.strip()
                     continue
                 for value, (key, item) in zip(values, pairs, strict=True):
@@ -333,14 +339,7 @@ class _FastReader:
                 na[code] = hit[1]  # a mark found
                 continue
             key, reason = pair
-            if not (
-                key == "reason"
-                and type(reason) is str
-                and left.get("na") is True
-                and len(left) == 1
-                and code in items
-                and reason.strip()
-            ):
+            if not _is_na_mark(key, reason, left, code, items):
                 return None
             na[code] = reason.strip()
             self.table[(code, pair, str)] = _Mark((code, na[code]))
