@@ -44,6 +44,9 @@ from backend.surveys.models import (
     SurveyCode,
     SurveyResponse,
     SurveySite,
+    SurveyTallyGroup,
+    SurveyTallyLevel,
+    SurveyTallyPosition,
 )
 from backend.users.models import Organisation, User
 
@@ -95,6 +98,9 @@ __all__ = [
     "SurveyCode",
     "SurveyResponse",
     "SurveySite",
+    "SurveyTallyGroup",
+    "SurveyTallyLevel",
+    "SurveyTallyPosition",
     "User",
     "UserSession",
 ]

@@ -11,7 +11,9 @@ The probe engagement holds ``probe_share`` of the evaluations and its campaign t
 the answers; every row is in the demo organisation, so organisation-wide checks (the photo reuse
 check) see all of them. Rows go in with PostgreSQL ``COPY`` (psycopg 3 ``cursor.copy``), with
 foreign-key triggers off for the session (``session_replication_role = replica``: the rows are
-generated consistent), and secondary indexes built once afterwards instead of row by row.
+generated consistent; that also leaves the survey tally triggers off, so the tallies are counted
+once from the answers afterwards, ``tallies.RECOUNT``), and secondary indexes built once
+afterwards instead of row by row.
 """
 
 from __future__ import annotations
@@ -675,6 +677,9 @@ def seed(url: str, size: int, probe_share: float, log: Callable[[str], None] = p
             _ANSWER_COLUMNS,
             _answer_rows(base, engagements, answer_counts, rnd, now, answer_scale(conn, base)),
         )
+        # The tally triggers did not fire (replica role): count the answers once, as they do.
+        for statement in tallies.RECOUNT:
+            conn.execute(statement)
         plan.seconds["answers"] = round(time.perf_counter() - t0, 1)
 
         t0 = time.perf_counter()

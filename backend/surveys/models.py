@@ -210,6 +210,69 @@ class SurveyResponse(Base):
     flag_names: Mapped[str | None] = mapped_column(sa.String(200))
 
 
+class SurveyTallyGroup(Base):
+    """How many answers share one analysis group, and their Σ earned (issue 13, "Flat costs").
+
+    Kept by triggers on ``survey_responses`` (migration ``b8d3f1a6c925``): every write path,
+    answers, interviews, inclusions, callbacks, rescoring, bulk loads, is counted without the
+    application's help. The key is what ``tallies.exclusion_of`` and the §5.1.2 mean need: NULLs
+    are stored as "" (no callback, no flags) and -1 (not scored yet), so the key has no NULLs.
+    """
+
+    __tablename__ = "survey_tally_groups"
+
+    campaign_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("survey_campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    survey_site_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("survey_sites.id", ondelete="CASCADE"), primary_key=True
+    )
+    channel: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    #: The callback outcome, "" when the answer was not drawn.
+    callback_outcome: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    #: An auditor included the (flagged) answer with a reason.
+    included: Mapped[bool] = mapped_column(primary_key=True)
+    flag_names: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    #: Σ points of the rated items × P, -1 while not scored.
+    score_possible: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    n: Mapped[int] = mapped_column(sa.BigInteger)
+    #: Σ score_earned of the group's answers.
+    earned: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class SurveyTallyLevel(Base):
+    """How many counted answers gave one level to the scheme item at one position, per site.
+
+    Kept by the same triggers; only answers the analysis counts (not denied at callback,
+    unflagged or included) enter it, one row per (site, item position, level character).
+    """
+
+    __tablename__ = "survey_tally_levels"
+
+    campaign_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("survey_campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    survey_site_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("survey_sites.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    #: "1".."9" or "n" (not applicable), as in ``SurveyResponse.levels``.
+    level: Mapped[str] = mapped_column(sa.String(1), primary_key=True)
+    n: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class SurveyTallyPosition(Base):
+    """The numbers 1..``tallies.TALLY_POSITIONS``: the triggers split ``levels`` by joining them.
+
+    SQLite allows neither a recursive WITH nor a set-returning function in a trigger's body;
+    one small table serves both databases the same way.
+    """
+
+    __tablename__ = "survey_tally_positions"
+
+    position: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+
+
 class SurveyCode(Base):
     """A one-time code printed on a receipt or card; used by at most one response."""
 

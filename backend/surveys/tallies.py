@@ -15,6 +15,11 @@ this column, by bulk loads, or on another scheme are scored again before an anal
 item it no longer has, a bonus item, a mode it does not weight) is marked with NULL sums, and the
 analysis of its campaign falls back to the scoring core over every answer (``analysis.analyse``),
 which says what is wrong exactly as before.
+
+The GROUP BY itself is not run at reading time either: database triggers keep its result in
+``survey_tally_groups`` and the level counts in ``survey_tally_levels`` as answers are written
+and changed (migration b8d3f1a6c925), so an analysis reads a few rows per site however many
+answers the campaign has. Only the "first 50" and "latest 50" read answers, through an index.
 """
 
 from __future__ import annotations
@@ -37,13 +42,23 @@ from backend.scoring.numbers import to_float
 from backend.scoring.render import exact_str, explanation_json
 from backend.scoring.scheme import ServiceModel
 from backend.surveys import logic
-from backend.surveys.models import CallbackOutcome, Channel, SurveyResponse, SurveySite
+from backend.surveys.models import (
+    CallbackOutcome,
+    Channel,
+    SurveyResponse,
+    SurveySite,
+    SurveyTallyGroup,
+    SurveyTallyLevel,
+)
 
 #: Levels stored one character per scheme item: "1".."9", "n" not applicable, "-" not asked.
 NOT_ASKED = "-"
 NA_CHAR = "n"
 #: The levels the analysis counts (a five-point scale), as in ``analysis.LEVELS``.
 LEVELS = (1, 2, 3, 4, 5)
+#: Rows of ``survey_tally_positions``: the triggers count levels at positions 1..this. A scheme
+#: with more service items is left to the scoring core (``_build_scale``), which reads every answer.
+TALLY_POSITIONS = 1000
 #: Answers scored again per batch when their stored sums are missing or from another scheme.
 RESCORE_BATCH = 2000
 
@@ -69,13 +84,14 @@ class AnswerScale:
     positions: Mapping[str, int]
     #: Item code -> (points × P, {level: α × D}) for the items a customer can rate by level.
     rateable: Mapping[str, tuple[int, Mapping[int, int]]]
-    #: The scheme weights modes and gives mode E none: the scoring core refuses survey answers.
-    refuses_mode: bool
+    #: No answer is stored scored: the scheme weights modes and gives mode E none (the scoring
+    #: core refuses survey answers), or it has more items than the tallies have positions.
+    left_to_core: bool
 
     def values(self, answers: Mapping[str, Any]) -> AnswerValues:
         """The stored sums and levels of one answer, or NULL sums when the core would refuse it."""
         unscorable = AnswerValues(None, None, None, self.content_hash)
-        if self.refuses_mode:
+        if self.left_to_core:
             return unscorable
         chars = [NOT_ASKED] * len(self.positions)
         earned = possible = 0
@@ -136,6 +152,8 @@ def _build_scale(scheme: Scheme) -> AnswerScale:
     if model is None:
         return AnswerScale(scheme.content_hash, 1, 1, {}, {}, True)
     items = model.items
+    if len(items) > TALLY_POSITIONS:
+        return AnswerScale(scheme.content_hash, 1, 1, {}, {}, True)
     p_scale = _lcm(it.points.denominator for it in items.values())
     d_scale = _lcm(band.level_alpha.denominator for it in items.values() for band in it.scale.bands)
     rateable: dict[str, tuple[int, dict[int, int]]] = {}
@@ -145,9 +163,9 @@ def _build_scale(scheme: Scheme) -> AnswerScale:
         alphas = {band.level: int(band.level_alpha * d_scale) for band in it.scale.bands}
         rateable[code] = (int(it.points * p_scale), alphas)
     weights = model.mode_weights
-    refuses = weights is not None and logic.SURVEY_MODE not in weights
+    left_to_core = weights is not None and logic.SURVEY_MODE not in weights
     positions = {code: i + 1 for i, code in enumerate(items)}
-    return AnswerScale(scheme.content_hash, p_scale, d_scale, positions, rateable, refuses)
+    return AnswerScale(scheme.content_hash, p_scale, d_scale, positions, rateable, left_to_core)
 
 
 def flag_names(flags: Sequence[Mapping[str, Any]] | None) -> str:
@@ -270,38 +288,29 @@ class Mean:
 
 
 def _groups(session: Session, campaign_id: uuid.UUID) -> list[_Group]:
-    r = SurveyResponse
-    included = r.included_reason.is_not(None)
+    """The campaign's groups, as the triggers keep them (``SurveyTallyGroup``): no answer read."""
+    g = SurveyTallyGroup
     rows = session.execute(
         sa.select(
-            r.survey_site_id,
-            r.channel,
-            r.callback_outcome,
-            included,
-            r.flag_names,
-            r.score_possible,
-            sa.func.count(),
-            sa.func.sum(r.score_earned),
-        )
-        .where(r.campaign_id == campaign_id)
-        .group_by(
-            r.survey_site_id,
-            r.channel,
-            r.callback_outcome,
-            included,
-            r.flag_names,
-            r.score_possible,
-        )
+            g.survey_site_id,
+            g.channel,
+            g.callback_outcome,
+            g.included,
+            g.flag_names,
+            g.score_possible,
+            g.n,
+            g.earned,
+        ).where(g.campaign_id == campaign_id, g.n > 0)
     ).all()
     return [
         _Group(
             site=site,
-            channel=channel,
-            excluded=exclusion_of(callback, flags or "", bool(inc)),
-            flags=flags or "",
-            possible=int(possible or 0),
+            channel=Channel(channel),
+            excluded=exclusion_of(callback or None, flags, bool(inc)),
+            flags=flags,
+            possible=max(int(possible), 0),  # -1: not scored (ensure_scored scores them first)
             count=int(count),
-            earned=int(earned or 0),
+            earned=int(earned),
         )
         for site, channel, callback, inc, flags, possible, count, earned in rows
     ]
@@ -312,34 +321,51 @@ def _distributions(
 ) -> dict[uuid.UUID, dict[str, Counter[str]]]:
     """Per site, per asked item: how many counted answers gave each level.
 
-    One scan: each answer joined with the asked items' positions, grouped by (site, position,
-    the character there). Measured on PostgreSQL at 100,000 answers: half the time of one
-    SUM(CASE …) column per item and level.
+    Read from ``SurveyTallyLevel``, which the triggers keep per (site, item position, level).
     """
-    r = SurveyResponse
-    asked = [(scale.positions[item], item) for item in items if item in scale.positions]
+    level = SurveyTallyLevel
+    item_at = {scale.positions[item]: item for item in items if item in scale.positions}
     out: dict[uuid.UUID, dict[str, Counter[str]]] = {}
-    if not asked:
+    if not item_at:
         return out
-    item_at = dict(asked)
-    # A UNION ALL of constants: SQLite takes no column names on a VALUES list.
-    positions = sa.union_all(
-        *[sa.select(sa.literal_column(str(position)).label("position")) for position, _ in asked]
-    ).subquery("asked")
-    char = sa.func.substr(r.levels, positions.c.position, sa.literal_column("1"))
+    wanted = [str(value) for value in LEVELS] + [NA_CHAR]
     rows = session.execute(
-        sa.select(r.survey_site_id, positions.c.position, char, sa.func.count())
-        .select_from(r)
-        .join(positions, sa.true())
-        .where(r.campaign_id == campaign_id, counted_clause())
-        .group_by(r.survey_site_id, positions.c.position, char)
+        sa.select(level.survey_site_id, level.position, level.level, level.n).where(
+            level.campaign_id == campaign_id,
+            level.position.in_(list(item_at)),
+            level.level.in_(wanted),
+            level.n > 0,
+        )
     ).all()
-    wanted = {str(level) for level in LEVELS}
     for site, position, value, n in rows:
-        if value in wanted or value == NA_CHAR:
-            key = logic.NA if value == NA_CHAR else value
-            out.setdefault(site, defaultdict(Counter))[item_at[position]][key] += int(n)
+        key = logic.NA if value == NA_CHAR else value
+        out.setdefault(site, defaultdict(Counter))[item_at[position]][key] += int(n)
     return out
+
+
+#: What the triggers keep, counted again from the answers: for bulk loads that bypass the
+#: triggers (bench/scale_seed.py) and the tests of the triggers (test_tally_triggers.py).
+RECOUNT_GROUPS = """
+SELECT campaign_id, survey_site_id, channel, COALESCE(callback_outcome, ''),
+       included_reason IS NOT NULL, COALESCE(flag_names, ''), COALESCE(score_possible, -1),
+       COUNT(*), SUM(COALESCE(score_earned, 0))
+FROM survey_responses GROUP BY 1, 2, 3, 4, 5, 6, 7"""
+RECOUNT_LEVELS = """
+SELECT r.campaign_id, r.survey_site_id, p.position, substr(r.levels, p.position, 1), COUNT(*)
+FROM survey_responses AS r JOIN survey_tally_positions AS p ON p.position <= length(r.levels)
+WHERE substr(r.levels, p.position, 1) <> '-'
+  AND (r.callback_outcome IS NULL OR r.callback_outcome <> 'denied')
+  AND (COALESCE(r.flag_names, '') = '' OR r.included_reason IS NOT NULL)
+GROUP BY 1, 2, 3, 4"""
+#: Replace the tallies by a count of the answers (the triggers must be off or the table quiet).
+RECOUNT = (
+    "DELETE FROM survey_tally_groups",
+    "DELETE FROM survey_tally_levels",
+    "INSERT INTO survey_tally_groups (campaign_id, survey_site_id, channel, callback_outcome, "
+    "included, flag_names, score_possible, n, earned)" + RECOUNT_GROUPS,
+    "INSERT INTO survey_tally_levels (campaign_id, survey_site_id, position, level, n)"
+    + RECOUNT_LEVELS,
+)
 
 
 def _first_scored(
