@@ -52,7 +52,12 @@ BAND_COLUMNS = list(band_columns(None)) if band_columns is not None else []
 
 #: Bump when the rows change: a database seeded by another version is seeded again.
 #: 3: answers carry their stored score columns (score_earned … scored_with, 7 Dec 2026).
-SEED_VERSION = 3
+#: 4: the probe's campaign has PROBE_CAMPAIGN_SITES sites at every size (8 Dec 2026).
+SEED_VERSION = 4
+#: The probe campaign's sites at every size: its analysis answers one block per site, so with
+#: the sites growing with the size (2 at 1,000, 80 at 1,000,000) its ratio would count the
+#: larger answer, not the answers behind it. The probe engagement has at least as many sites.
+PROBE_CAMPAIGN_SITES = 20
 PHOTOS_PER_EVALUATION = 4
 #: Evaluation statuses of a programme under way, with their shares.
 STATUSES = (("accepted", 0.55), ("submitted", 0.30), ("returned", 0.04), ("rejected", 0.02))
@@ -274,8 +279,10 @@ def _structure(
     probe = base.engagement
     campaign = base.campaign
     engagements: list[Engagement] = []
-    # The probe: the demo engagement, grown to the same number of sites as the others.
-    extra = new_sites(base.unit_id, max(0, plan.sites_per_engagement - len(base.site_ids)), "探针")
+    # The probe: the demo engagement, grown to the same number of sites as the others (and at
+    # least the campaign's fixed number).
+    probe_site_count = max(plan.sites_per_engagement, PROBE_CAMPAIGN_SITES)
+    extra = new_sites(base.unit_id, max(0, probe_site_count - len(base.site_ids)), "探针")
     probe_sites = [*base.site_ids, *extra]
     engagements.append(
         Engagement(
@@ -347,22 +354,23 @@ def _structure(
             ),
         )
         engagements.append(Engagement(eng_id, sites, camp_id, survey_sites, list(probe["modes"])))
-    # The probe's new sites: on the engagement and in its campaign.
+    # The probe's new sites: on the engagement, and in its campaign up to its fixed number.
     probe_id, camp_id = str(probe["id"]), str(campaign["id"])
+    in_campaign = extra[: max(0, PROBE_CAMPAIGN_SITES - len(base.survey_site_ids))]
     copy(
         conn,
         "engagement_sites",
         "id, engagement_id, site_id",
         ((_id(), probe_id, s) for s in extra),
     )
-    added = [_id() for _ in extra]
+    added = [_id() for _ in in_campaign]
     copy(
         conn,
         "survey_sites",
         "id, campaign_id, site_id, code, target, position",
         (
             (ss, camp_id, s, f"scale-probe-{i}-{secrets.token_hex(3)}", 30, len(base.site_ids) + i)
-            for i, (ss, s) in enumerate(zip(added, extra, strict=True))
+            for i, (ss, s) in enumerate(zip(added, in_campaign, strict=True))
         ),
     )
     engagements[0].survey_site_ids += added

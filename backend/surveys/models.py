@@ -117,6 +117,9 @@ class SurveyResponse(Base):
         sa.Index("ix_survey_responses_campaign_ip", "campaign_id", "ip_hash", "received_at"),
         # The analysis's first and latest answers, the paged list: (campaign, received_at, id).
         sa.Index("ix_survey_responses_campaign_received", "campaign_id", "received_at", "id"),
+        # A site's first answers (the analysis's explanation per site) read in order, 50 rows
+        # whatever the campaign's other sites hold; it also serves the foreign key.
+        sa.Index("ix_survey_responses_site_received", "survey_site_id", "received_at", "id"),
         # tallies.ensure_scored: answers not scored on this scheme, and answers it cannot score.
         sa.Index("ix_survey_responses_campaign_scored", "campaign_id", "scored_with"),
         sa.Index(
@@ -147,7 +150,7 @@ class SurveyResponse(Base):
         sa.ForeignKey("survey_campaigns.id", ondelete="RESTRICT"), index=True
     )
     survey_site_id: Mapped[uuid.UUID] = mapped_column(
-        sa.ForeignKey("survey_sites.id", ondelete="RESTRICT"), index=True
+        sa.ForeignKey("survey_sites.id", ondelete="RESTRICT")
     )
     channel: Mapped[Channel] = mapped_column(enum_column(Channel, "survey_channel", 8))
     #: Item code -> level 1..5, or "na" (not applicable).

@@ -21,6 +21,10 @@ these triggers. A later migration that does so must create them again
 
 The existing answers are counted here, in two GROUP BY statements.
 
+The index on ``survey_site_id`` becomes (survey_site_id, received_at, id): the analysis reads
+each site's first 50 answers, which the campaign's index found only after scanning the other
+sites' answers (3 ms a site at 40,000 answers over 80 sites).
+
 Revision ID: b8d3f1a6c925
 Revises: f7a2d9c4e816
 Create Date: 2026-12-08 00:00:00
@@ -132,6 +136,12 @@ def upgrade() -> None:
     )
     op.bulk_insert(positions, [{"position": i} for i in range(1, POSITIONS + 1)])
     _count_existing()
+    op.create_index(
+        "ix_survey_responses_site_received",
+        "survey_responses",
+        ["survey_site_id", "received_at", "id"],
+    )
+    op.drop_index("ix_survey_responses_survey_site_id", table_name="survey_responses")
     if op.get_bind().dialect.name == "postgresql":
         for statement in _postgresql_triggers():
             op.execute(statement)
@@ -265,6 +275,10 @@ def downgrade() -> None:
             op.execute(f"DROP FUNCTION survey_tally_{event}()")
         else:
             op.execute(f"DROP TRIGGER survey_tally_{event}")
+    op.create_index(
+        "ix_survey_responses_survey_site_id", "survey_responses", ["survey_site_id"]
+    )
+    op.drop_index("ix_survey_responses_site_received", table_name="survey_responses")
     op.drop_table("survey_tally_positions")
     op.drop_table("survey_tally_levels")
     op.drop_table("survey_tally_groups")
