@@ -67,6 +67,22 @@ _COUNTED_COLUMNS = (
 )
 
 
+def _campaign_and_site(table: str) -> list[sa.ForeignKeyConstraint]:
+    """A tally row belongs to its campaign and site, and goes with them."""
+    return [
+        sa.ForeignKeyConstraint(
+            [column],
+            [f"{parent}.id"],
+            name=op.f(f"fk_{table}_{column}_{parent}"),
+            ondelete="CASCADE",
+        )
+        for column, parent in (
+            ("campaign_id", "survey_campaigns"),
+            ("survey_site_id", "survey_sites"),
+        )
+    ]
+
+
 def upgrade() -> None:
     op.create_table(
         "survey_tally_groups",
@@ -79,18 +95,7 @@ def upgrade() -> None:
         sa.Column("score_possible", sa.BigInteger(), nullable=False),
         sa.Column("n", sa.BigInteger(), nullable=False),
         sa.Column("earned", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["campaign_id"],
-            ["survey_campaigns.id"],
-            name=op.f("fk_survey_tally_groups_campaign_id_survey_campaigns"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["survey_site_id"],
-            ["survey_sites.id"],
-            name=op.f("fk_survey_tally_groups_survey_site_id_survey_sites"),
-            ondelete="CASCADE",
-        ),
+        *_campaign_and_site("survey_tally_groups"),
         sa.PrimaryKeyConstraint(
             "campaign_id",
             "survey_site_id",
@@ -109,18 +114,7 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("level", sa.String(length=1), nullable=False),
         sa.Column("n", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["campaign_id"],
-            ["survey_campaigns.id"],
-            name=op.f("fk_survey_tally_levels_campaign_id_survey_campaigns"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["survey_site_id"],
-            ["survey_sites.id"],
-            name=op.f("fk_survey_tally_levels_survey_site_id_survey_sites"),
-            ondelete="CASCADE",
-        ),
+        *_campaign_and_site("survey_tally_levels"),
         sa.PrimaryKeyConstraint(
             "campaign_id",
             "survey_site_id",
@@ -275,9 +269,7 @@ def downgrade() -> None:
             op.execute(f"DROP FUNCTION survey_tally_{event}()")
         else:
             op.execute(f"DROP TRIGGER survey_tally_{event}")
-    op.create_index(
-        "ix_survey_responses_survey_site_id", "survey_responses", ["survey_site_id"]
-    )
+    op.create_index("ix_survey_responses_survey_site_id", "survey_responses", ["survey_site_id"])
     op.drop_index("ix_survey_responses_site_received", table_name="survey_responses")
     op.drop_table("survey_tally_positions")
     op.drop_table("survey_tally_levels")
