@@ -24,13 +24,14 @@ from sqlalchemy.orm import Session
 from backend.auth.access import Actor
 from backend.clients.models import Site
 from backend.engagements.access import Need, Standing, require
-from backend.engagements.models import Assignment, AssignmentStatus
+from backend.engagements.models import Assignment, AssignmentStatus, Engagement
 from backend.evaluations import integrity
 from backend.evaluations.access import Access, log_query_read
 from backend.evaluations.models import Evaluation, EvaluationStatus
 from backend.scoring.model import MODES
-from backend.surveys.models import SurveyCampaign, SurveyResponse
-from backend.surveys.reads import exclusion
+from backend.surveys import tallies
+from backend.surveys.campaigns import scheme_of
+from backend.surveys.models import SurveyCampaign
 from backend.unit_of_work import flush_as_stored
 
 #: Assignment states that still wait for the shopper or the review.
@@ -45,25 +46,21 @@ def _status_counts(values: Counter[Any], states: type[Any]) -> dict[str, int]:
     return {state.value: values.get(state, 0) for state in states}
 
 
-def _surveys(session: Session, engagement_id: uuid.UUID) -> list[dict[str, Any]]:
+def _surveys(session: Session, engagement: Engagement) -> list[dict[str, Any]]:
     """Each campaign with its counted answers against the target sample, per site and in all."""
     campaigns = session.scalars(
         sa.select(SurveyCampaign)
-        .where(SurveyCampaign.engagement_id == engagement_id)
+        .where(SurveyCampaign.engagement_id == engagement.id)
         .order_by(SurveyCampaign.opens_at, SurveyCampaign.id)
     ).all()
-    # Counted as the scores count them (surveys.reads.exclusion: a flagged answer counts once an
-    # auditor included it, an answer the callback denied never does); received: all of them.
-    received: Counter[uuid.UUID] = Counter()
-    counted: Counter[uuid.UUID] = Counter()
-    for response in session.scalars(
-        sa.select(SurveyResponse)
-        .join(SurveyCampaign, SurveyCampaign.id == SurveyResponse.campaign_id)
-        .where(SurveyCampaign.engagement_id == engagement_id)
-    ):
-        received[response.survey_site_id] += 1
-        if exclusion(response) is None:
-            counted[response.survey_site_id] += 1
+    # Counted as the scores count them (a flagged answer counts once an auditor included it, an
+    # answer the callback denied never does); received: all of them. From the tallies the
+    # database keeps (surveys.tallies), not by reading every answer (issue 13, "Flat costs").
+    if campaigns:
+        scale = tallies.scale_of(scheme_of(session, engagement))
+        for campaign in campaigns:
+            tallies.ensure_scored(session, campaign.id, scale)
+    per_site = tallies.answers_per_site(session, [c.id for c in campaigns])
     site_ids = {s.site_id for c in campaigns for s in c.sites}
     names = dict(session.execute(sa.select(Site.id, Site.name).where(Site.id.in_(site_ids))).all())
     out = []
@@ -72,8 +69,8 @@ def _surveys(session: Session, engagement_id: uuid.UUID) -> list[dict[str, Any]]
             {
                 "site_id": s.site_id,
                 "site_name": names.get(s.site_id, ""),
-                "answers": counted[s.id],
-                "received": received[s.id],
+                "answers": per_site.get(s.id, (0, 0))[1],
+                "received": per_site.get(s.id, (0, 0))[0],
                 "target": s.target,
             }
             for s in campaign.sites
@@ -144,30 +141,50 @@ def engagement_overview(
     """The engagement's field work at a glance (see the module's docstring)."""
     granted = require(session, actor, engagement_id, Need.EVALUATIONS)
     engagement = granted.engagement
-    evaluations = session.scalars(
+    # Counted in SQL (issue 13, "Flat costs"): only the evaluations waiting for review, whose
+    # integrity flags are computed, are loaded.
+    evaluations: Counter[tuple[str, EvaluationStatus]] = Counter(
+        {
+            (mode, status): n
+            for mode, status, n in session.execute(
+                sa.select(Evaluation.mode, Evaluation.status, sa.func.count())
+                .where(Evaluation.engagement_id == engagement.id)
+                .group_by(Evaluation.mode, Evaluation.status)
+            )
+        }
+    )
+    visits: Counter[tuple[str, AssignmentStatus]] = Counter(
+        {
+            (mode, status): n
+            for mode, status, n in session.execute(
+                sa.select(Assignment.mode, Assignment.status, sa.func.count())
+                .where(Assignment.engagement_id == engagement.id)
+                .group_by(Assignment.mode, Assignment.status)
+            )
+        }
+    )
+    waiting = session.scalars(
         sa.select(Evaluation)
-        .where(Evaluation.engagement_id == engagement.id)
-        .order_by(Evaluation.submitted_at, Evaluation.id)
-    ).all()
-    visits = session.execute(
-        sa.select(Assignment.mode, Assignment.status).where(
-            Assignment.engagement_id == engagement.id
+        .where(
+            Evaluation.engagement_id == engagement.id,
+            Evaluation.status == EvaluationStatus.SUBMITTED,
         )
+        .order_by(Evaluation.submitted_at, Evaluation.id)
     ).all()
     site_names = dict(
         session.execute(
-            sa.select(Site.id, Site.name).where(Site.id.in_({e.site_id for e in evaluations}))
+            sa.select(Site.id, Site.name).where(Site.id.in_({e.site_id for e in waiting}))
         ).all()
     )
-    surveys = _surveys(session, engagement.id)
+    surveys = _surveys(session, engagement)
     survey_answers = sum(c["answers"] for c in surveys)
     survey_target = sum(c["target"] for c in surveys)
 
     modes = []
     for mode in engagement.modes:
-        by_status = Counter(e.status for e in evaluations if e.mode == mode)
+        by_status = Counter({s: n for (m, s), n in evaluations.items() if m == mode})
         counts = _status_counts(by_status, EvaluationStatus)
-        open_visits = sum(1 for m, s in visits if m == mode and s in OPEN_VISITS)
+        open_visits = sum(n for (m, s), n in visits.items() if m == mode and s in OPEN_VISITS)
         survey = (survey_answers, survey_target) if mode == SURVEY_MODE else (0, 0)
         name = MODES.get(mode, (mode, mode))
         modes.append(
@@ -182,11 +199,10 @@ def engagement_overview(
             }
         )
 
-    # Counted before the audit entry is stored: storing expires the loaded rows, and reading
-    # their status afterwards would load each again.
-    status_counts = _status_counts(Counter(e.status for e in evaluations), EvaluationStatus)
-    waiting = [e for e in evaluations if e.status is EvaluationStatus.SUBMITTED]
-    flags = _open_flags(session, actor, waiting, site_names)
+    status_counts: Counter[EvaluationStatus] = Counter()
+    for (_, evaluation_status), n in evaluations.items():
+        status_counts[evaluation_status] += n
+    flags = _open_flags(session, actor, list(waiting), site_names)
     if waiting:
         on_team = granted.standing in (Standing.LEADER, Standing.TEAM)
         # The query and a count, not every id: the entry stays small (issue 13).
@@ -203,14 +219,17 @@ def engagement_overview(
             ip=ip,
         )
         flush_as_stored(session)
+    visit_counts: Counter[AssignmentStatus] = Counter()
+    for (_, visit_status), n in visits.items():
+        visit_counts[visit_status] += n
     return {
         "engagement_id": engagement.id,
         "status": engagement.status.value,
         "modes": modes,
         "modes_done": sum(1 for m in modes if m["state"] == "done"),
         "modes_open": sum(1 for m in modes if m["state"] != "done"),
-        "evaluations": status_counts,
-        "visits": _status_counts(Counter(s for _, s in visits), AssignmentStatus),
+        "evaluations": _status_counts(status_counts, EvaluationStatus),
+        "visits": _status_counts(visit_counts, AssignmentStatus),
         "surveys": surveys,
         "survey_answers": survey_answers,
         "survey_received": sum(c["received"] for c in surveys),

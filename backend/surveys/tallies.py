@@ -343,6 +343,31 @@ def _distributions(
     return out
 
 
+def answers_per_site(
+    session: Session, campaign_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[int, int]]:
+    """Survey site -> (answers received, answers counted), from the kept groups.
+
+    Counted as the analysis and the scores count (``exclusion_of``). The campaigns' answers
+    must be scored (``ensure_scored``): a row not scored yet has no flag names to count by.
+    """
+    g = SurveyTallyGroup
+    out: dict[uuid.UUID, tuple[int, int]] = {}
+    if not campaign_ids:
+        return out
+    rows = session.execute(
+        sa.select(g.survey_site_id, g.callback_outcome, g.included, g.flag_names, g.n).where(
+            g.campaign_id.in_(list(campaign_ids)), g.n > 0
+        )
+    ).all()
+    for site, callback, included, flags, n in rows:
+        received, counted = out.get(site, (0, 0))
+        if exclusion_of(callback or None, flags, bool(included)) is None:
+            counted += int(n)
+        out[site] = (received + int(n), counted)
+    return out
+
+
 #: What the triggers keep, counted again from the answers: for bulk loads that bypass the
 #: triggers (bench/scale_seed.py) and the tests of the triggers (test_tally_triggers.py).
 RECOUNT_GROUPS = """

@@ -4,7 +4,7 @@ The analysis reads ``survey_tally_groups`` and ``survey_tally_levels``, which da
 keep (migration b8d3f1a6c925). After each kind of write, one row or many in one statement,
 through the ORM, a bulk UPDATE, a DELETE or the public page, the tables must hold exactly what a
 count of the answers gives (``tallies.RECOUNT_*``), and the analysis read from them must equal the
-scoring core's over every answer.
+scoring core's over every answer, and the overview's counts per site equal ``reads.exclusion``'s.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from backend.surveys import tallies
 from backend.surveys.campaigns import scheme_of
 from backend.surveys.models import CallbackOutcome, SurveyCampaign, SurveyResponse
+from backend.surveys.reads import exclusion
 from tests.surveys.conftest import SurveyWorld, answer, create_campaign, respondent
 from tests.surveys.random_answers import both_analyses, campaign_engagement, random_answers
 
@@ -139,3 +140,11 @@ def test_every_kind_of_write_leaves_the_tallies_equal_to_a_count_of_the_answers(
     in_python, in_sql = both_analyses(db_session, campaign)
     assert in_sql == in_python
     assert in_sql["overall"]["responses"] == 150 - 21 + 1
+    # The engagement overview's counts per site, as reads.exclusion counts the answers.
+    expected: dict[uuid.UUID, tuple[int, int]] = {}
+    for r in db_session.scalars(
+        sa.select(SurveyResponse).where(SurveyResponse.campaign_id == campaign.id)
+    ):
+        received, counted = expected.get(r.survey_site_id, (0, 0))
+        expected[r.survey_site_id] = (received + 1, counted + (exclusion(r) is None))
+    assert tallies.answers_per_site(db_session, [campaign.id]) == expected
