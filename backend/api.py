@@ -142,3 +142,30 @@ class DeviceClockHeadersSchema(ma.Schema):
             "offset or Z (new Date().toISOString())."
         },
     )
+
+
+class SyncHeadersSchema(DeviceClockHeadersSchema):
+    """``X-Device-Time``, and ``Prefer: return=minimal`` (RFC 7240 §4.2) for a short answer."""
+
+    prefer = ma.fields.String(
+        data_key="Prefer",
+        metadata={
+            "description": "`return=minimal`: answer only what the phone keeps (id, status, "
+            "version, content.number, content.content_hash); the answer then carries "
+            "`Preference-Applied: return=minimal`."
+        },
+    )
+
+
+def prefers_minimal(prefer: str | None) -> bool:
+    """Whether a ``Prefer`` header asks for ``return=minimal`` (RFC 7240 §2: tokens and values
+    compare case-insensitively; preferences are comma-separated, parameters follow a ``;``)."""
+    for preference in (prefer or "").split(","):
+        token, _, value = preference.split(";", 1)[0].partition("=")
+        if token.strip().lower() == "return" and value.strip().strip('"').lower() == "minimal":
+            return True
+    return False
+
+
+#: The header that says the short answer was given (RFC 7240 §3).
+MINIMAL_APPLIED = {"Preference-Applied": "return=minimal"}

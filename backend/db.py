@@ -76,6 +76,15 @@ class Base(DeclarativeBase):
     )
 
 
+def table_of(model: type[Base]) -> sa.Table:
+    """A model's table, for plain INSERTs where ORM objects one by one cost too much (a hot
+    path writing many rows: Core applies the columns' defaults all the same)."""
+    table = model.__table__
+    if not isinstance(table, sa.Table):
+        raise TypeError(f"{model.__name__} is not mapped to one table")
+    return table
+
+
 @sa.event.listens_for(sa.Engine, "connect")
 def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) -> None:
     """Make SQLite connections enforce foreign keys and let SQLAlchemy control transactions.

@@ -3,9 +3,9 @@
 50 simulated devices, each with its own paired device token, work for 30 s through the real API:
 each loop uploads one new 300 KB JPEG (`PUT /api/evidence/<id>`, distinct bytes every time) every
 ``--photo-every`` evaluations, and creates one evaluation (`PUT /api/evaluations/<id>`: 19
-ratings, 3 GPS fixes, citing the photo) — the order a phone's outbox sends them. A second phase
-sends the same photos to a floor endpoint of the same server that only stores the bytes, to show
-what the pipeline costs on top of receiving a file.
+ratings, 3 GPS fixes, citing the photo, ``Prefer: return=minimal`` as the app asks) — the order a
+phone's outbox sends them. A second phase sends the same photos to a floor endpoint of the same
+server that only stores the bytes, to show what the pipeline costs on top of receiving a file.
 
 A `fieldcert worker` runs beside gunicorn, as in production, and makes each photo's display
 image, thumbnail and perceptual hash from the queue; its CPU is reported apart, with the queue's
@@ -191,7 +191,8 @@ def device_loop(
                 "PUT",
                 f"/api/evaluations/{uuid.uuid4()}",
                 json.dumps(body).encode(),
-                {**auth, "Content-Type": "application/json"},
+                # As the field app sends it (pwa/src/data/replay.ts): the short answer.
+                {**auth, "Content-Type": "application/json", "Prefer": "return=minimal"},
             )
         except OSError as exc:
             stats.error("evaluation", repr(exc))

@@ -15,10 +15,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
-from backend.audit.services import record
+from backend.audit.services import entry_values, record_all
 from backend.auth.access import Actor
+from backend.db import table_of, utcnow
 from backend.engagements.access import Need, allows, refusal, standing_of
 from backend.engagements.models import (
     Assignment,
@@ -49,15 +50,21 @@ from backend.evaluations.models import (
     EvaluationVersion,
 )
 from backend.evaluations.signals import evaluation_submitted
-from backend.evaluations.views import EvaluationView, build_view
+from backend.evaluations.views import (
+    ContentReceipt,
+    EvaluationReceipt,
+    EvaluationView,
+    build_view,
+    receipt_of,
+)
 from backend.evaluations.writes import (
-    add_version,
     atomic,
     check_open,
     follow_assignment,
     link_evidence,
-    submit_for_review,
+    version_values,
 )
+from backend.evidence.models import EvaluationEvidence
 from backend.schemes.models import SchemeVersion
 from backend.unit_of_work import flush_as_stored, send_at_commit
 from backend.users.models import Role
@@ -164,20 +171,23 @@ def create_evaluation(
     *,
     device_time: datetime | None = None,
     ip: str | None = None,
-) -> tuple[EvaluationView, bool]:
-    """Create an evaluation under the phone's id; ``(view, created)``.
+    minimal: bool = False,
+) -> tuple[EvaluationView | EvaluationReceipt, bool]:
+    """Create an evaluation under the phone's id; ``(answer, created)``.
 
     Replaying the same create answers the stored evaluation (``created`` false) and writes
-    nothing; the same id with other content is ``IDEMPOTENCY_CONFLICT`` (409).
+    nothing; the same id with other content is ``IDEMPOTENCY_CONFLICT`` (409). ``minimal``: the
+    answer is the receipt the phone keeps (``EvaluationReceipt``), not the whole view, so that
+    nothing is read back after the rows are written.
     """
     content = apply_payload(payload, EMPTY_CONTENT)
     digest = create_hash(payload, content)
     existing = session.get(Evaluation, evaluation_id)
     if existing is not None:
-        return _replayed_create(session, actor, existing, digest), False
+        return _replayed_create(session, actor, existing, digest, minimal), False
     try:
         with atomic(session):
-            evaluation, version, events = _create(
+            evaluation = _create(
                 session, actor, evaluation_id, payload, content, digest, device_time, ip
             )
     except IntegrityError:
@@ -185,22 +195,33 @@ def create_evaluation(
         existing = session.get(Evaluation, evaluation_id)
         if existing is None:
             raise
-        return _replayed_create(session, actor, existing, digest), False
+        return _replayed_create(session, actor, existing, digest, minimal), False
     if evaluation.status is EvaluationStatus.SUBMITTED:
         send_at_commit(session, evaluation_submitted, evaluation)
-    return build_view(session, evaluation, content=version, events=events), True
+    if minimal:
+        session.flush()  # the assignment's status, if it follows: nothing is read back
+        receipt = EvaluationReceipt(
+            id=evaluation.id,
+            status=evaluation.status,
+            version=1,
+            content=ContentReceipt(number=1, content_hash=content.hash),
+        )
+        return receipt, True
+    flush_as_stored(session)
+    return build_view(session, evaluation), True
 
 
 def _replayed_create(
-    session: Session, actor: Actor, existing: Evaluation, digest: str
-) -> EvaluationView:
+    session: Session, actor: Actor, existing: Evaluation, digest: str, minimal: bool
+) -> EvaluationView | EvaluationReceipt:
     if existing.evaluator_id != actor.user.id or existing.create_hash != digest:
         if existing.evaluator_id == actor.user.id:
             raise IdempotencyConflict(
                 evaluation_id=str(existing.id), current_version=existing.version
             )
         raise IdempotencyConflict(evaluation_id=str(existing.id))
-    return build_view(session, existing)
+    view = build_view(session, existing)
+    return receipt_of(view) if minimal else view
 
 
 def _create(
@@ -212,53 +233,107 @@ def _create(
     digest: str,
     device_time: datetime | None,
     ip: str | None,
-) -> tuple[Evaluation, EvaluationVersion, list[EvaluationEvent]]:
+) -> Evaluation:
+    """Check, then write the evaluation with its version, events, links and audit entries.
+
+    Every phone's visit comes through here (issue 13: the ingest rate), so the rows are written
+    as plain INSERTs, one statement per table (the events and audit entries several rows at
+    once), instead of ORM objects flushed one by one; the evaluation then joins the session as
+    a loaded record (``make_transient_to_detached``) for the assignment and the event's
+    receivers, without being read back.
+    """
     engagement, scheme_hash = _references(session, actor, payload, evaluation_id)
     scheme = load_scheme_version(session, engagement.scheme_version_id, content_hash=scheme_hash)
     validate_content(payload, scheme, payload["mode"], evaluation_id)
-    # Every check before the first row is added: the rows below then go out in one flush.
+    # Every check before the first row is written: nothing is half-written when one fails.
     links = link_evidence(session, actor, evaluation_id, content.evidence, new_evaluation=True)
-    evaluation = Evaluation(
-        id=evaluation_id,
-        engagement_id=engagement.id,
-        site_id=payload["site_id"],
-        assignment_id=payload.get("assignment_id"),
-        mode=payload["mode"],
-        evaluator_id=actor.user.id,
-        device_id=actor.device.id if actor.device is not None else None,
-        status=EvaluationStatus.DRAFT,
-        version=1,
-        create_hash=digest,
+    submit = bool(payload.get("submit"))
+    status = EvaluationStatus.SUBMITTED if submit else EvaluationStatus.DRAFT
+    now = utcnow()
+    row: dict[str, Any] = {
+        "id": evaluation_id,
+        "engagement_id": engagement.id,
+        "site_id": payload["site_id"],
+        "assignment_id": payload.get("assignment_id"),
+        "mode": payload["mode"],
+        "evaluator_id": actor.user.id,
+        "device_id": actor.device.id if actor.device is not None else None,
+        # Inserted as it ends up: submitted on create writes both events below.
+        "status": status,
+        "status_reason": None,
+        "version": 1,
+        "create_hash": digest,
+        "created_at": now,
+        "updated_at": now,
+        "submitted_at": now if submit else None,
+    }
+    session.execute(sa.insert(table_of(Evaluation)), row)
+    session.execute(
+        sa.insert(table_of(EvaluationVersion)),
+        version_values(actor, evaluation_id, 1, content, device_time),
     )
+    events: list[tuple[EvaluationStatus | None, EvaluationStatus]] = [
+        (None, EvaluationStatus.DRAFT)
+    ]
+    if submit:
+        events.append((EvaluationStatus.DRAFT, EvaluationStatus.SUBMITTED))
+    session.execute(
+        sa.insert(table_of(EvaluationEvent)),
+        [
+            {
+                "evaluation_id": evaluation_id,
+                "actor_id": actor.user.id,
+                "from_status": from_status,
+                "to_status": to_status,
+                "version": 1,
+                "comment": None,
+            }
+            for from_status, to_status in events
+        ],
+    )
+    if links:
+        session.execute(
+            sa.insert(table_of(EvaluationEvidence)),
+            [
+                {
+                    "evaluation_id": link.evaluation_id,
+                    "evidence_id": link.evidence_id,
+                    "item_code": link.item_code,
+                }
+                for link in links
+            ],
+        )
+    entries = [
+        entry_values(
+            actor=actor,
+            action="evaluation.created",
+            object_type="evaluation",
+            object_id=evaluation_id,
+            details={
+                "engagement_id": str(engagement.id),
+                "mode": payload["mode"],
+                "version": 1,
+                "content_hash": content.hash,
+            },
+            ip=ip,
+        )
+    ]
+    if submit:
+        # As ``writes.submit_for_review`` records a submission.
+        entries.append(
+            entry_values(
+                actor=actor,
+                action="evaluation.submitted",
+                object_type="evaluation",
+                object_id=evaluation_id,
+                reason=None,
+                details={"from": "draft", "to": "submitted", "version": 1},
+                ip=ip,
+            )
+        )
+    record_all(session, entries)
+    evaluation = Evaluation(**row)
+    make_transient_to_detached(evaluation)
     session.add(evaluation)
-    version = add_version(session, actor, evaluation, 1, content, device_time)
-    created = EvaluationEvent(
-        evaluation_id=evaluation.id,
-        actor_id=actor.user.id,
-        from_status=None,
-        to_status=EvaluationStatus.DRAFT,
-        version=1,
-    )
-    session.add(created)
-    follow_assignment(session, evaluation, EvaluationStatus.DRAFT)
-    record(
-        session,
-        actor=actor,
-        action="evaluation.created",
-        object_type="evaluation",
-        object_id=evaluation.id,
-        details={
-            "engagement_id": str(engagement.id),
-            "mode": evaluation.mode,
-            "version": 1,
-            "content_hash": content.hash,
-        },
-        ip=ip,
-    )
-    session.add_all(links)
-    events = [created]
-    if payload.get("submit"):
-        # Still unflushed: the row is inserted as submitted, with both events on record.
-        events.append(submit_for_review(session, actor, evaluation, ip))
-    flush_as_stored(session)
-    return evaluation, version, events
+    follow_assignment(session, evaluation, status)
+    return evaluation

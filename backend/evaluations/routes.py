@@ -14,7 +14,13 @@ from flask import request
 from flask.views import MethodView
 
 from backend import paging
-from backend.api import Blueprint, DeviceClockHeadersSchema
+from backend.api import (
+    MINIMAL_APPLIED,
+    Blueprint,
+    DeviceClockHeadersSchema,
+    SyncHeadersSchema,
+    prefers_minimal,
+)
 from backend.auth.access import allow, require_actor
 from backend.concurrency import etag, parse_if_match
 from backend.errors import ErrorSchema
@@ -79,7 +85,7 @@ def _if_match() -> int | None:
     return parse_if_match(request.headers.get("If-Match"))
 
 
-def _tag(view: services.EvaluationView) -> dict[str, str]:
+def _tag(view: services.EvaluationView | services.EvaluationReceipt) -> dict[str, str]:
     return {"ETag": etag(view.version)}
 
 
@@ -127,9 +133,14 @@ class EvaluationResource(MethodView):
 
     @allow(*WRITERS)
     @blp.doc(security=[{"session": []}])
-    @blp.arguments(DeviceClockHeadersSchema, location="headers")
+    @blp.arguments(SyncHeadersSchema, location="headers")
     @blp.arguments(EvaluationCreateSchema)
-    @blp.response(201, EvaluationSchema, description="Created.")
+    @blp.response(
+        201,
+        EvaluationSchema,
+        description="Created. With `Prefer: return=minimal`, only id, status, version and "
+        "content.number / content.content_hash.",
+    )
     @blp.alt_response(
         200, schema=EvaluationSchema, description="Replay of the same create: nothing written."
     )
@@ -143,17 +154,19 @@ class EvaluationResource(MethodView):
         again, 409 IDEMPOTENCY_CONFLICT when the id was used for other content, 409
         ASSIGNMENT_ALREADY_RECORDED when another evaluation records the assignment. Evidence must
         be uploaded first: 422 MISSING_EVIDENCE lists `missing_evidence`. `submit: true` also
-        submits it.
+        submits it. `Prefer: return=minimal` (the field app) answers only what the phone keeps.
         """
-        view, created = services.create_evaluation(
+        minimal = prefers_minimal(headers.get("prefer"))
+        answer, created = services.create_evaluation(
             db.session(),
             require_actor(),
             evaluation_id,
             payload,
             device_time=headers.get("device_time"),
             ip=_ip(),
+            minimal=minimal,
         )
-        return view, 201 if created else 200, _tag(view)
+        return answer, 201 if created else 200, _tag(answer) | (MINIMAL_APPLIED if minimal else {})
 
     @allow(*WRITERS)
     @blp.doc(security=[{"session": []}], parameters=[_IF_MATCH])

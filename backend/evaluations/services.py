@@ -40,6 +40,7 @@ from backend.evaluations.reads import (
 )
 from backend.evaluations.review import review_evaluation
 from backend.evaluations.views import (
+    EvaluationReceipt,
     EvaluationSummary,
     EvaluationView,
     Person,
@@ -53,6 +54,7 @@ __all__ = [
     "Access",
     "ClientResult",
     "Content",
+    "EvaluationReceipt",
     "EvaluationSummary",
     "EvaluationView",
     "Person",

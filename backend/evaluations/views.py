@@ -60,6 +60,36 @@ class EvaluationView:
 
 
 @dataclass(frozen=True)
+class ContentReceipt:
+    number: int
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class EvaluationReceipt:
+    """The short answer to a sync the phone asked to keep short (``Prefer: return=minimal``).
+
+    What the phone's outbox keeps of the answer (pwa/src/data/replay.ts ``acknowledge``: status,
+    version, content hash) and its id; the API dumps it with the full schema, which leaves out
+    every field it lacks, so the schema stays true of both answers.
+    """
+
+    id: uuid.UUID
+    status: EvaluationStatus
+    version: int
+    content: ContentReceipt
+
+
+def receipt_of(view: EvaluationView) -> EvaluationReceipt:
+    return EvaluationReceipt(
+        id=view.id,
+        status=view.status,
+        version=view.version,
+        content=ContentReceipt(view.content.number, view.content.content_hash),
+    )
+
+
+@dataclass(frozen=True)
 class EvaluationSummary:
     id: uuid.UUID
     site_id: uuid.UUID

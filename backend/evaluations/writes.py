@@ -112,6 +112,31 @@ def link_evidence(
     ]
 
 
+def version_values(
+    actor: Actor,
+    evaluation_id: uuid.UUID,
+    number: int,
+    content: Content,
+    device_time: datetime | None,
+) -> dict[str, Any]:
+    """The columns of version ``number`` of an evaluation (``created_at`` filled in on insert)."""
+    return {
+        "evaluation_id": evaluation_id,
+        "number": number,
+        "ratings": dict(content.ratings),
+        "notes": content.notes,
+        "item_notes": dict(content.item_notes),
+        "started_at": content.started_at,
+        "ended_at": content.ended_at,
+        "gps_fixes": list(content.gps_fixes),
+        "evidence": list(content.evidence),
+        "content_hash": content.hash,
+        "created_by_id": actor.user.id,
+        "device_id": actor.device.id if actor.device is not None else None,
+        "device_sent_at": device_time,
+    }
+
+
 def add_version(
     session: Session,
     actor: Actor,
@@ -120,21 +145,8 @@ def add_version(
     content: Content,
     device_time: datetime | None,
 ) -> EvaluationVersion:
-    version = EvaluationVersion(
-        evaluation_id=evaluation.id,
-        number=number,
-        ratings=dict(content.ratings),
-        notes=content.notes,
-        item_notes=dict(content.item_notes),
-        started_at=content.started_at,
-        ended_at=content.ended_at,
-        gps_fixes=list(content.gps_fixes),
-        evidence=list(content.evidence),
-        content_hash=content.hash,
-        created_by_id=actor.user.id,
-        device_id=actor.device.id if actor.device is not None else None,
-        device_sent_at=device_time,
-    )
+    values = version_values(actor, evaluation.id, number, content, device_time)
+    version = EvaluationVersion(**values)
     session.add(version)
     return version
 

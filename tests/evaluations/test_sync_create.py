@@ -383,3 +383,101 @@ def test_creating_requires_authentication(client: FlaskClient, world: World) -> 
 
     assert response.status_code == 401
     assert response.get_json()["code"] == "AUTH_REQUIRED"
+
+
+# --------------------------------------------------------------------------- Prefer: return=minimal
+
+
+def _stored(session: Session, evaluation_id: uuid.UUID) -> dict[str, object]:
+    """What a create wrote for one evaluation, without its ids and times."""
+    evaluation = session.get_one(Evaluation, evaluation_id)
+    version = session.scalars(
+        sa.select(EvaluationVersion).where(EvaluationVersion.evaluation_id == evaluation_id)
+    ).one()
+    events = session.scalars(
+        sa.select(EvaluationEvent)
+        .where(EvaluationEvent.evaluation_id == evaluation_id)
+        .order_by(EvaluationEvent.id)
+    ).all()
+    entries = session.scalars(
+        sa.select(AuditEntry)
+        .where(AuditEntry.object_id == str(evaluation_id))
+        .order_by(AuditEntry.id)
+    ).all()
+    links = session.scalars(
+        sa.select(EvaluationEvidence).where(EvaluationEvidence.evaluation_id == evaluation_id)
+    ).all()
+    return {
+        "evaluation": (
+            evaluation.status,
+            evaluation.version,
+            evaluation.mode,
+            evaluation.evaluator_id,
+            evaluation.device_id,
+            evaluation.create_hash,
+            evaluation.submitted_at is not None,
+        ),
+        "version": (
+            version.number,
+            version.ratings,
+            version.notes,
+            version.item_notes,
+            version.gps_fixes,
+            version.evidence,
+            version.content_hash,
+            version.created_by_id,
+            version.device_id,
+        ),
+        "events": [(e.from_status, e.to_status, e.version, e.actor_id) for e in events],
+        "audit": [
+            (e.action, e.actor_id, e.device_id, e.organisation_id, e.details) for e in entries
+        ],
+        "links": [(link.evidence_id, link.item_code) for link in links],
+    }
+
+
+def test_a_minimal_create_answers_the_receipt_and_stores_what_a_full_one_stores(
+    client: FlaskClient, db_session: Session, world: World
+) -> None:
+    photo = make_evidence(db_session, world.auditor)
+    body = inspection_payload(
+        world, submit=True, evidence=[{"evidence_id": str(photo.id), "item": "1.1"}]
+    )
+    full_id, minimal_id = uuid.uuid4(), uuid.uuid4()
+    minimal_headers = {**world.auditor.headers, "Prefer": "handling=lenient, return=minimal"}
+
+    full = put(client, world.auditor, full_id, body)
+    minimal = client.put(f"/api/evaluations/{minimal_id}", json=body, headers=minimal_headers)
+
+    assert full.status_code == minimal.status_code == 201
+    assert "Preference-Applied" not in full.headers
+    assert minimal.headers["Preference-Applied"] == "return=minimal"
+    assert minimal.headers["ETag"] == '"v1"'
+    assert minimal.get_json() == {
+        "id": str(minimal_id),
+        "status": "submitted",
+        "version": 1,
+        "content": {"number": 1, "content_hash": full.get_json()["content"]["content_hash"]},
+    }
+    db_session.expire_all()
+    assert _stored(db_session, minimal_id) == {
+        **_stored(db_session, full_id),
+        "links": [(photo.id, "1.1")],
+    }
+    replay = client.put(f"/api/evaluations/{minimal_id}", json=body, headers=minimal_headers)
+    assert replay.status_code == 200
+    assert replay.get_json() == minimal.get_json()
+
+
+def test_a_minimal_create_of_an_assignment_moves_the_assignment_along(
+    client: FlaskClient, db_session: Session, world: World
+) -> None:
+    headers = {**world.shopper.headers, "Prefer": "return=minimal"}
+
+    response = client.put(
+        f"/api/evaluations/{uuid.uuid4()}", json=visit_payload(world, submit=True), headers=headers
+    )
+
+    assert response.status_code == 201
+    db_session.refresh(world.assignment)
+    assert world.assignment.status is AssignmentStatus.SUBMITTED

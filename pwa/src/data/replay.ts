@@ -16,7 +16,7 @@
  */
 import { backoffDelay } from '../shared/backoff';
 import { decide, type Decision, type Failure } from '../shared/outcome';
-import { CONTENT_FIELDS, editBody, isoWithOffset, parseEtagVersion, rebase, type EvaluationAnswer, type EvaluationCreateBody } from '../shared/wire';
+import { CONTENT_FIELDS, editBody, isoWithOffset, parseEtagVersion, rebase, type EvaluationAnswer, type EvaluationCreateBody, type EvaluationReceipt } from '../shared/wire';
 import { ApiError, NetworkError, apiFetch } from './api';
 import { transact, type Tx } from './db';
 import { announceChange } from './events';
@@ -226,9 +226,11 @@ class Run {
   }
 
   private async sendCreate(entry: OutboxEntry): Promise<void> {
-    const answer = await apiFetch<EvaluationAnswer>('PUT', `/api/evaluations/${entry.draftId}`, {
+    // Only the receipt (status, version, content hash: what acknowledge keeps): the server then
+    // reads nothing back after writing the visit (RFC 7240 return=minimal, docs/sync.md).
+    const answer = await apiFetch<EvaluationReceipt>('PUT', `/api/evaluations/${entry.draftId}`, {
       json: entry.body,
-      headers: { 'X-Device-Time': deviceTime() },
+      headers: { 'X-Device-Time': deviceTime(), Prefer: 'return=minimal' },
     });
     await this.acknowledge(entry, answer.data, answer.etag);
   }
@@ -311,7 +313,7 @@ class Run {
   }
 
   /** The server has the record: drop the entry and note its version, in one transaction. */
-  private async acknowledge(entry: OutboxEntry, data: EvaluationAnswer, etag: string | null): Promise<void> {
+  private async acknowledge(entry: OutboxEntry, data: EvaluationReceipt, etag: string | null): Promise<void> {
     const version = parseEtagVersion(etag) ?? data.version;
     await transact(['outbox', 'drafts'], 'readwrite', async (tx) => {
       await outbox.acknowledge(tx, entry.seq as number);

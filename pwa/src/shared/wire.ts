@@ -101,6 +101,17 @@ export interface EvaluationAnswer extends EvaluationSummary {
   events: { actor_id: string; from_status: string | null; to_status: string; version: number; comment: string | null; at: string }[];
 }
 
+/**
+ * `PUT /api/evaluations/<id>` with `Prefer: return=minimal`: what the outbox keeps of the answer
+ * (backend/evaluations/views.py EvaluationReceipt). A full answer has these fields too.
+ */
+export interface EvaluationReceipt {
+  id: string;
+  status: string;
+  version: number;
+  content?: { number: number; content_hash?: string };
+}
+
 /** A visit's content on the phone: what the request bodies are made from (data/types.ts VisitDraft extends it). */
 export interface DraftContent {
   engagementId: string;
