@@ -13,18 +13,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-import sqlalchemy as sa
 from flask import g, request
-from sqlalchemy.orm import joinedload
 
+from backend.auth import device_cache
 from backend.auth.actor import Actor
 from backend.auth.session import current_user
-from backend.devices.models import Device
 from backend.devices.tokens import DEVICE_TOKEN_PREFIX, hash_device_token
 from backend.errors import AuthRequired, DeviceRevoked, Forbidden
 from backend.extensions import db
 from backend.unit_of_work import commit_early
-from backend.users.models import Role, User
+from backend.users.models import Role
 
 #: Actor is re-exported for the modules that still import it from here (the records live in
 #: backend.auth.actor and backend.devices.tokens).
@@ -40,16 +38,12 @@ def _actor_from_bearer(header: str) -> Actor:
     if scheme.lower() != "bearer" or not token.startswith(DEVICE_TOKEN_PREFIX):
         raise AuthRequired(details={"reason": "malformed Authorization header"})
     session = db.session()
-    # Device, user and organisation in one round trip: every field request starts here.
-    row = session.execute(
-        sa.select(Device, User)
-        .join(User, User.id == Device.user_id)
-        .options(joinedload(User.organisation))
-        .where(Device.token_hash == hash_device_token(token))
-    ).one_or_none()
-    if row is None:
+    # Device and user in one round trip, read afresh every time (revocation is immediate);
+    # the records built from them are kept between requests (device_cache).
+    found = device_cache.find(session, hash_device_token(token))
+    if found is None:
         raise AuthRequired(details={"reason": "unknown device token"})
-    device, user = row
+    device, user = found
     if device.revoked_at is not None:
         raise DeviceRevoked()
     if not user.is_active:
