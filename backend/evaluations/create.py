@@ -27,6 +27,7 @@ from backend.engagements.models import (
     Engagement,
     EngagementMember,
     EngagementSite,
+    TeamRole,
 )
 from backend.errors import (
     AssignmentAlreadyRecorded,
@@ -76,18 +77,18 @@ MYSTERY_SHOPPER_MODES = frozenset({"B", "D"})
 # --------------------------------------------------------------------------- create
 
 
-def _references(
+#: What ``_look_up`` reads: the engagement, its scheme's hash, whether the site is sampled, the
+#: actor's place on the team, and whether the evaluation's id is taken already.
+_Found = sa.Row[Engagement, str, bool, TeamRole | None, bool]
+
+
+def _look_up(
     session: Session, actor: Actor, payload: Mapping[str, Any], evaluation_id: uuid.UUID
-) -> tuple[Engagement, str]:
-    """Check what a create refers to and whether the actor may record it there.
-
-    Returns the engagement and the content hash of its pinned scheme version.
-
-    The engagement, whether the site is sampled in it and the actor's place on its team come
-    in one round trip: every evaluation a phone sends starts here.
-    """
+) -> _Found | None:
+    """Everything a create checks, in one round trip: every evaluation a phone sends starts
+    here. None when the engagement does not exist."""
     engagement_id, site_id = payload["engagement_id"], payload["site_id"]
-    row = session.execute(
+    return session.execute(
         sa.select(
             Engagement,
             SchemeVersion.content_hash,
@@ -98,13 +99,28 @@ def _references(
             .where(EngagementMember.engagement_id == engagement_id)
             .where(EngagementMember.user_id == actor.user.id)
             .scalar_subquery(),
+            sa.exists().where(Evaluation.id == evaluation_id),
         )
         .join(SchemeVersion, SchemeVersion.id == Engagement.scheme_version_id)
         .where(Engagement.id == engagement_id)
     ).one_or_none()
+
+
+def _references(
+    session: Session,
+    actor: Actor,
+    payload: Mapping[str, Any],
+    evaluation_id: uuid.UUID,
+    row: _Found | None,
+) -> tuple[Engagement, str]:
+    """Check what a create refers to (``row``: ``_look_up``'s answer) and whether the actor may
+    record it there.
+
+    Returns the engagement and the content hash of its pinned scheme version.
+    """
     if row is None or row[0].organisation_id != actor.user.organisation_id:
         raise ValidationFailed(details={"engagement_id": ["unknown engagement"]})
-    engagement, scheme_hash, sampled, team_role = row
+    engagement, scheme_hash, sampled, team_role, _taken = row
     check_open(engagement)
     mode = payload["mode"]
     if mode not in engagement.modes:
@@ -182,13 +198,17 @@ def create_evaluation(
     """
     content = apply_payload(payload, EMPTY_CONTENT)
     digest = create_hash(payload, content)
-    existing = session.get(Evaluation, evaluation_id)
-    if existing is not None:
-        return _replayed_create(session, actor, existing, digest, minimal), False
+    found = _look_up(session, actor, payload, evaluation_id)
+    # A replay is answered before any check (its engagement may have closed since): the id is
+    # looked up by itself only when it is taken, or when the engagement named is unknown.
+    if found is None or found[4]:
+        existing = session.get(Evaluation, evaluation_id)
+        if existing is not None:
+            return _replayed_create(session, actor, existing, digest, minimal), False
     try:
         with atomic(session):
             evaluation = _create(
-                session, actor, evaluation_id, payload, content, digest, device_time, ip
+                session, actor, evaluation_id, payload, content, digest, device_time, ip, found
             )
     except IntegrityError:
         # Another request created the same id between our look-up and our insert.
@@ -233,6 +253,7 @@ def _create(
     digest: str,
     device_time: datetime | None,
     ip: str | None,
+    found: _Found | None,
 ) -> Evaluation:
     """Check, then write the evaluation with its version, events, links and audit entries.
 
@@ -242,7 +263,7 @@ def _create(
     a loaded record (``make_transient_to_detached``) for the assignment and the event's
     receivers, without being read back.
     """
-    engagement, scheme_hash = _references(session, actor, payload, evaluation_id)
+    engagement, scheme_hash = _references(session, actor, payload, evaluation_id, found)
     scheme = load_scheme_version(session, engagement.scheme_version_id, content_hash=scheme_hash)
     validate_content(payload, scheme, payload["mode"], evaluation_id)
     # Every check before the first row is written: nothing is half-written when one fails.
