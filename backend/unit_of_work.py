@@ -93,12 +93,20 @@ def transaction(session: Session) -> Iterator[Session]:
     _commit(session)
 
 
-def flush_as_stored(session: Session) -> None:
+def flush_as_stored(session: Session, *records: object) -> None:
     """Flush, then forget every loaded value, as a commit used to (``expire_on_commit``): what
     the service returns is read back as the database stored it (times in UTC, defaults and
-    server-side values filled in), exactly as the answer after the commit shows it."""
+    server-side values filled in), exactly as the answer after the commit shows it.
+
+    ``records``: forget only these, the ones the answer shows; the rest (the acting user, who
+    did not change) stays loaded instead of being read again.
+    """
     session.flush()
-    session.expire_all()
+    if records:
+        for record in records:
+            session.expire(record)
+    else:
+        session.expire_all()
 
 
 def commit_early(session: Session) -> None:

@@ -251,7 +251,9 @@ def upload(
         ip=ip,
     )
     try:
-        flush_as_stored(session)
+        # Only the new record is read back: the answer shows it and its uploader (the actor,
+        # unchanged, so not read again).
+        flush_as_stored(session, evidence)
     except IntegrityError:
         # The same id arrived twice at once (an outbox retry racing its first attempt): the
         # other request's row won; answer as for a replay. The stored bytes are shared anyway.
