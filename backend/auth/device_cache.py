@@ -67,5 +67,6 @@ def find(session: Session, token_hash: str) -> tuple[Device, User] | None:
                 _kept.clear()
             _kept[token_hash] = kept
     # Copies of the kept records join the session: the kept ones never belong to one, so
-    # threads and requests never share a record.
+    # threads and requests never share a record (and every column of both tables holds an
+    # immutable value: a copy shares nothing that a request could change in place).
     return session.merge(kept[1], load=False), session.merge(kept[2], load=False)
