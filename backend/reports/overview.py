@@ -135,6 +135,22 @@ def _mode_state(evaluations: dict[str, int], open_visits: int, survey: tuple[int
     return "open" if measured or waiting or any(evaluations.values()) else "not_started"
 
 
+def _by_mode_and_status(
+    session: Session, model: type[Evaluation] | type[Assignment], engagement_id: uuid.UUID
+) -> Counter[tuple[str, Any]]:
+    """The engagement's evaluations or visits counted per (mode, status), by the database."""
+    return Counter(
+        {
+            (mode, status): n
+            for mode, status, n in session.execute(
+                sa.select(model.mode, model.status, sa.func.count())
+                .where(model.engagement_id == engagement_id)
+                .group_by(model.mode, model.status)
+            )
+        }
+    )
+
+
 def engagement_overview(
     session: Session, actor: Actor, engagement_id: uuid.UUID, *, ip: str | None = None
 ) -> dict[str, Any]:
@@ -143,25 +159,11 @@ def engagement_overview(
     engagement = granted.engagement
     # Counted in SQL (issue 13, "Flat costs"): only the evaluations waiting for review, whose
     # integrity flags are computed, are loaded.
-    evaluations: Counter[tuple[str, EvaluationStatus]] = Counter(
-        {
-            (mode, status): n
-            for mode, status, n in session.execute(
-                sa.select(Evaluation.mode, Evaluation.status, sa.func.count())
-                .where(Evaluation.engagement_id == engagement.id)
-                .group_by(Evaluation.mode, Evaluation.status)
-            )
-        }
+    evaluations: Counter[tuple[str, EvaluationStatus]] = _by_mode_and_status(
+        session, Evaluation, engagement.id
     )
-    visits: Counter[tuple[str, AssignmentStatus]] = Counter(
-        {
-            (mode, status): n
-            for mode, status, n in session.execute(
-                sa.select(Assignment.mode, Assignment.status, sa.func.count())
-                .where(Assignment.engagement_id == engagement.id)
-                .group_by(Assignment.mode, Assignment.status)
-            )
-        }
+    visits: Counter[tuple[str, AssignmentStatus]] = _by_mode_and_status(
+        session, Assignment, engagement.id
     )
     waiting = session.scalars(
         sa.select(Evaluation)
