@@ -63,6 +63,7 @@ from backend.evaluations.writes import (
     check_open,
     follow_assignment,
     link_evidence,
+    status_change_values,
     version_values,
 )
 from backend.evidence.models import EvaluationEvidence
@@ -293,37 +294,17 @@ def _create(
         sa.insert(table_of(EvaluationVersion)),
         version_values(actor, evaluation_id, 1, content, device_time),
     )
-    events: list[tuple[EvaluationStatus | None, EvaluationStatus]] = [
-        (None, EvaluationStatus.DRAFT)
+    # The create's event, then a submission's event and audit entry as every submission has them.
+    events: list[dict[str, Any]] = [
+        {
+            "evaluation_id": evaluation_id,
+            "actor_id": actor.user.id,
+            "from_status": None,
+            "to_status": EvaluationStatus.DRAFT,
+            "version": 1,
+            "comment": None,
+        }
     ]
-    if submit:
-        events.append((EvaluationStatus.DRAFT, EvaluationStatus.SUBMITTED))
-    session.execute(
-        sa.insert(table_of(EvaluationEvent)),
-        [
-            {
-                "evaluation_id": evaluation_id,
-                "actor_id": actor.user.id,
-                "from_status": from_status,
-                "to_status": to_status,
-                "version": 1,
-                "comment": None,
-            }
-            for from_status, to_status in events
-        ],
-    )
-    if links:
-        session.execute(
-            sa.insert(table_of(EvaluationEvidence)),
-            [
-                {
-                    "evaluation_id": link.evaluation_id,
-                    "evidence_id": link.evidence_id,
-                    "item_code": link.item_code,
-                }
-                for link in links
-            ],
-        )
     entries = [
         entry_values(
             actor=actor,
@@ -340,17 +321,30 @@ def _create(
         )
     ]
     if submit:
-        # As ``writes.submit_for_review`` records a submission.
-        entries.append(
-            entry_values(
-                actor=actor,
-                action="evaluation.submitted",
-                object_type="evaluation",
-                object_id=evaluation_id,
-                reason=None,
-                details={"from": "draft", "to": "submitted", "version": 1},
-                ip=ip,
-            )
+        event, entry = status_change_values(
+            actor,
+            evaluation_id,
+            EvaluationStatus.DRAFT,
+            EvaluationStatus.SUBMITTED,
+            1,
+            comment=None,
+            action="evaluation.submitted",
+            ip=ip,
+        )
+        events.append(event)
+        entries.append(entry)
+    session.execute(sa.insert(table_of(EvaluationEvent)), events)
+    if links:
+        session.execute(
+            sa.insert(table_of(EvaluationEvidence)),
+            [
+                {
+                    "evaluation_id": link.evaluation_id,
+                    "evidence_id": link.evidence_id,
+                    "item_code": link.item_code,
+                }
+                for link in links
+            ],
         )
     record_all(session, entries)
     evaluation = Evaluation(**row)

@@ -17,7 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from backend.audit.services import record
+from backend.audit.models import AuditEntry
+from backend.audit.services import entry_values
 from backend.auth.access import Actor
 from backend.db import utcnow
 from backend.engagements.models import (
@@ -173,6 +174,43 @@ def follow_assignment(session: Session, evaluation: Evaluation, status: Evaluati
         assignment.status = _ASSIGNMENT_STATUS[status]
 
 
+def status_change_values(
+    actor: Actor,
+    evaluation_id: uuid.UUID,
+    from_status: EvaluationStatus | None,
+    to: EvaluationStatus,
+    version: int,
+    *,
+    comment: str | None,
+    action: str,
+    ip: str | None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The columns of a status change's event and audit entry: one format whether they are
+    written as records (``change_status``) or as plain INSERTs (``create._create``)."""
+    event = {
+        "evaluation_id": evaluation_id,
+        "actor_id": actor.user.id,
+        "from_status": from_status,
+        "to_status": to,
+        "version": version,
+        "comment": comment,
+    }
+    entry = entry_values(
+        actor=actor,
+        action=action,
+        object_type="evaluation",
+        object_id=evaluation_id,
+        reason=comment,
+        details={
+            "from": from_status.value if from_status is not None else None,
+            "to": to.value,
+            "version": version,
+        },
+        ip=ip,
+    )
+    return event, entry
+
+
 def change_status(
     session: Session,
     actor: Actor,
@@ -190,25 +228,19 @@ def change_status(
     follow_assignment(session, evaluation, to)
     if to is EvaluationStatus.SUBMITTED:
         evaluation.submitted_at = utcnow()
-    event = EvaluationEvent(
-        evaluation_id=evaluation.id,
-        actor_id=actor.user.id,
-        from_status=from_status,
-        to_status=to,
-        version=evaluation.version,
+    event_values, entry = status_change_values(
+        actor,
+        evaluation.id,
+        from_status,
+        to,
+        evaluation.version,
         comment=comment,
-    )
-    session.add(event)
-    record(
-        session,
-        actor=actor,
         action=action,
-        object_type="evaluation",
-        object_id=evaluation.id,
-        reason=comment,
-        details={"from": from_status.value, "to": to.value, "version": evaluation.version},
         ip=ip,
     )
+    event = EvaluationEvent(**event_values)
+    session.add(event)
+    session.add(AuditEntry(**entry))
     return event
 
 
